@@ -1,0 +1,398 @@
+"""The book pipeline: ``python -m hp_lib build --profile P`` (what ``make book PROFILE=P`` runs).
+
+1. **Execute.** Every page of ``_toc.yml`` is a jupytext MyST notebook. Pages with code run through
+   papermill with ``-p profile P`` into ``_build/executed/P/`` (figures land in ``_build/figures/P/``).
+   A failing cell stops the build with the notebook and cell named; nothing is published.
+2. **Split languages.** Markdown cells are tagged ``lang-en`` or ``lang-zh``; each language keeps its own
+   cells and all code cells. zh-Hant is the source; zh-Hans is made from it with OpenCC (``tw2sp``) plus
+   a small term map. Each page gets links to the same page in the other two languages.
+3. **Render.** Jupyter Book 1 builds each language with ``execute_notebooks: off`` into
+   ``_build/html/{en,zh-hant,zh-hans}/``; a root ``_build/html/index.html`` offers the three. The new
+   site replaces the old one only when all three builds succeed.
+
+``python -m hp_lib run NOTEBOOK -p name value ...`` executes one chapter with other parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import paths, profiles
+
+
+class BuildError(Exception):
+    """A build step failed; the message says which and why (one line)."""
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str           # folder under _build/html
+    sphinx: str         # Sphinx `language`
+    label: str          # how the language names itself
+    tag: str            # the cell tag it keeps
+    title: str
+
+
+LANGUAGES = (
+    Language("en", "en", "English", "lang-en", "The hyper-parameter book"),
+    Language("zh-hant", "zh_TW", "繁體中文", "lang-zh", "超參數之書"),
+    Language("zh-hans", "zh_CN", "简体中文", "lang-zh", "超参数之书"),
+)
+LANG_TAGS = {"lang-en", "lang-zh"}
+
+# OpenCC's phrase-aware Taiwan→mainland conversion gets a few of the book's own terms wrong
+# (批次量 → 批量量); these are fixed after it, and tests/test_bilingual.py checks them.
+HANS_TERMS = {"批量量": "批量大小", "批次量": "批量大小", "设置档": "配置", "量测": "测量", "建置": "构建",
+              "判准": "判据"}
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+def toc_files(root: Path) -> list[str]:
+    """Every page of ``_toc.yml`` (root first), as paths without extension."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            walk(e.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def read_page(path: Path):
+    import jupytext
+
+    return jupytext.read(path, fmt="md:myst")
+
+
+def has_code(nb) -> bool:
+    return any(c.cell_type == "code" for c in nb.cells)
+
+
+# --- 1. execute -------------------------------------------------------------------------------------
+
+def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, progress_file=None) -> None:
+    """Run one notebook with papermill; raise BuildError naming the notebook and the failing cell."""
+    import papermill as pm
+
+    nb = read_page(src)
+    stem = src.stem
+    fig_dir = paths.figures_dir(profile) / stem
+    shutil.rmtree(fig_dir, ignore_errors=True)  # figures of an earlier run are never shown again
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    env = {"HP_BOOK_NOTEBOOK": stem, "HP_BOOK_BUILD": str(paths.build_dir())}
+    if progress_file:
+        env["HP_BOOK_PROGRESS"] = str(progress_file)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the kernel inherits the environment
+    partial = out.with_suffix(".failed.ipynb")
+    try:
+        pm.execute_notebook(nb, str(partial), parameters={"profile": profile, **(parameters or {})},
+                            cwd=str(src.parent), progress_bar=False, kernel_name="hp-book")
+        partial.rename(out)
+    except pm.PapermillExecutionError as e:
+        raise BuildError(f"{_rel(src)} failed in cell {e.exec_count} ({_first_line(e.source)}): "
+                         f"{e.ename}: {_last_line(e.evalue)}") from None
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(paths.project_root()))
+    except ValueError:
+        return str(p)
+
+
+def _first_line(source: str) -> str:
+    lines = [ln for ln in source.strip().splitlines() if ln.strip() and not ln.startswith("#")]
+    return (lines[0] if lines else source.strip()[:60])[:80]
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in str(text).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+class ExperimentBar:
+    """One progress bar counting the experiments that notebooks report (see ``hp_lib.progress``)."""
+
+    def __init__(self, path: Path):
+        from tqdm import tqdm
+
+        self.path = path
+        path.write_text("")
+        self.bar = tqdm(desc="experiments", unit="run", position=1, leave=True, dynamic_ncols=True,
+                        mininterval=0.5 if sys.stderr.isatty() else 30)
+        self.cached = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        seen = 0
+        while True:
+            lines = self.path.read_text().splitlines()
+            for line in lines[seen:]:
+                self.cached += json.loads(line).get("cached", False)
+                self.bar.set_postfix(cached=self.cached, refresh=False)
+                self.bar.update(1)
+            seen = len(lines)
+            if self.stop.is_set():
+                break
+            time.sleep(0.5)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.bar.close()
+
+
+# --- 2. split languages -----------------------------------------------------------------------------
+
+def to_hans(text: str) -> str:
+    import opencc
+
+    converter = _opencc()
+    out = converter.convert(text)
+    for wrong, right in HANS_TERMS.items():
+        out = out.replace(wrong, right)
+    return out
+
+
+_CONVERTER = None
+
+
+def _opencc():
+    global _CONVERTER
+    if _CONVERTER is None:
+        import opencc
+
+        _CONVERTER = opencc.OpenCC("tw2sp")
+    return _CONVERTER
+
+
+def switcher_html(page: str, current: Language) -> str:
+    """Links from ``page`` (e.g. ``notebooks/x``) to the same page in every other language."""
+    up = "../" * (page.count("/") + 1)
+    links = []
+    for lang in LANGUAGES:
+        if lang.code == current.code:
+            links.append(f'<strong lang="{lang.sphinx.replace("_", "-")}">{lang.label}</strong>')
+        else:
+            links.append(f'<a class="lang-link" hreflang="{lang.sphinx.replace("_", "-")}" '
+                         f'href="{up}{lang.code}/{page}.html">{lang.label}</a>')
+    return '<nav class="language-switcher">' + " · ".join(links) + "</nav>"
+
+
+def split(nb, page: str, lang: Language):
+    """The notebook as readers of ``lang`` see it."""
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        lang_tags = tags & LANG_TAGS
+        if cell.cell_type == "markdown" and lang_tags and lang.tag not in lang_tags:
+            continue
+        if lang.code == "zh-hans":
+            if cell.cell_type == "markdown":
+                cell.source = to_hans(cell.source)
+            for output in cell.get("outputs", []):
+                name = output.get("metadata", {}).get("scrapbook", {}).get("name", "")
+                if name.endswith("-zh"):
+                    for mime, value in output.get("data", {}).items():
+                        if mime.endswith(("text/markdown", "text/plain")):
+                            output["data"][mime] = to_hans(value)
+        cells.append(cell)
+    # the switcher goes right under the page title, which stays the page's first heading
+    nav = switcher_html(page, lang)
+    for cell in cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            title, _, rest = cell.source.lstrip().partition("\n")
+            cell.source = f"{title}\n\n{nav}\n{rest}"
+            break
+    else:
+        cells.insert(0, nbformat.v4.new_markdown_cell(nav))
+    nb.cells = cells
+    return nb
+
+
+def stage(root: Path, pages: dict[str, object], lang: Language, dest: Path) -> None:
+    """Write the book of one language (config, toc, pages as .ipynb) into ``dest``."""
+    import nbformat
+
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    config = yaml.safe_load((root / "_config.yml").read_text())
+    config["title"] = lang.title
+    config.setdefault("sphinx", {}).setdefault("config", {})["language"] = lang.sphinx
+    (dest / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    shutil.copy(root / "_toc.yml", dest / "_toc.yml")
+    for extra in ("references.bib", "book/_static"):
+        if (root / extra).exists():
+            copy = shutil.copytree if (root / extra).is_dir() else shutil.copy
+            copy(root / extra, dest / extra)
+    for page, nb in pages.items():
+        out = dest / f"{page}.ipynb"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(split(nb, page, lang), out)
+
+
+# --- 3. render --------------------------------------------------------------------------------------
+
+def render(stage_dir: Path) -> Path:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(stage_dir), "--builder", "html", "--quiet", "-W", "-n", "--keep-going"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        log = (result.stdout + result.stderr).strip().splitlines()
+        problems = [ln for ln in log if "WARNING" in ln or "ERROR" in ln or "Error" in ln] or log[-15:]
+        raise BuildError(f"jupyter-book failed for {stage_dir.name}:\n  " + "\n  ".join(problems[:20]))
+    return stage_dir / "_build" / "html"
+
+
+def landing_page(profile: str, built: str) -> str:
+    links = "\n".join(f'    <li><a href="{lang.code}/index.html" hreflang="{lang.sphinx.replace("_", "-")}">'
+                      f"{lang.label}</a> — {lang.title}</li>" for lang in LANGUAGES)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The hyper-parameter book · 超參數之書 · 超参数之书</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:38rem;margin:4rem auto;padding:0 1rem;line-height:1.6}}
+li{{font-size:1.3rem;margin:.4rem 0}}</style></head>
+<body>
+  <h1>The hyper-parameter book</h1>
+  <p>Smith (2018) and a lecture on training neural networks, regenerated by running real training.</p>
+  <ul>
+{links}
+  </ul>
+  <p><small>Built with profile <code>{profile}</code> on {built}.</small></p>
+</body>
+</html>
+"""
+
+
+# --- the commands -----------------------------------------------------------------------------------
+
+def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
+    from tqdm import tqdm
+
+    root = root or paths.project_root()
+    build_dir = paths.build_dir()
+    executed = build_dir / "executed" / profile
+    progress_file = build_dir / "progress" / f"{profile}.jsonl"
+    progress_file.parent.mkdir(parents=True, exist_ok=True)
+
+    pages, to_run = {}, []
+    for page in toc_files(root):
+        src = root / f"{page}.md"
+        if not src.exists():
+            raise BuildError(f"_toc.yml lists {page}, but {_rel(src)} does not exist")
+        nb = read_page(src)
+        pages[page] = nb
+        if has_code(nb):
+            to_run.append(page)
+
+    import nbformat
+
+    experiments = ExperimentBar(progress_file)
+    try:
+        for page in tqdm(to_run, desc="chapters", unit="nb", position=0, dynamic_ncols=True):
+            out = executed / f"{page}.ipynb"
+            execute(root / f"{page}.md", out, profile, progress_file=progress_file)
+            pages[page] = nbformat.read(out, as_version=4)
+    finally:
+        experiments.close()
+
+    stage_root = build_dir / "stage"
+    for lang in languages:
+        stage(root, pages, lang, stage_root / lang.code)
+    print(f"rendering {len(pages)} pages in {len(languages)} languages ...", flush=True)
+    with ThreadPoolExecutor(len(languages)) as pool:
+        html_dirs = list(pool.map(render, [stage_root / lang.code for lang in languages]))
+
+    new = build_dir / "html.new"
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir(parents=True)
+    for lang, html in zip(languages, html_dirs):
+        shutil.copytree(html, new / lang.code)
+    built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    (new / "index.html").write_text(landing_page(profile, built))
+    (new / "build.json").write_text(json.dumps({"profile": profile, "built": built, "pages": list(pages)}))
+    site = build_dir / "html"
+    old = build_dir / "html.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if site.exists():
+        site.rename(old)
+    new.rename(site)
+    shutil.rmtree(old, ignore_errors=True)
+    return site
+
+
+def run_one(notebook: Path, profile: str, parameters: dict, output: Path | None) -> Path:
+    out = output or paths.build_dir() / "executed" / profile / f"{notebook.stem}.ipynb"
+    execute(notebook, out, profile, parameters)
+    return out
+
+
+def _parse_value(text: str):
+    """``-p name value`` values as papermill reads them: JSON/YAML scalars (numbers, null, true), else text."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hp_lib", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="execute every chapter and publish the three-language site")
+    b.add_argument("--profile", default="cpu", help=f"one of: {', '.join(profiles.PROFILES)} (default cpu)")
+    r = sub.add_parser("run", help="execute one chapter notebook with other parameters")
+    r.add_argument("notebook", type=Path)
+    r.add_argument("--profile", default="cpu", help=f"one of: {', '.join(profiles.PROFILES)}")
+    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    r.add_argument("-o", "--output", type=Path, help="executed notebook (default _build/executed/PROFILE/)")
+    args = parser.parse_args(argv)
+    try:
+        profiles.get(args.profile)
+        if args.command == "build":
+            site = build(args.profile)
+            print(f"site: {site / 'index.html'}")
+        else:
+            if not args.notebook.exists():
+                raise BuildError(f"no notebook {args.notebook}")
+            params = {name: _parse_value(value) for name, value in args.parameter}
+            print(f"executed: {run_one(args.notebook, args.profile, params, args.output)}")
+    except (BuildError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1 if isinstance(e, BuildError) else 2
+    return 0

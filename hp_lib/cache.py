@@ -1,0 +1,72 @@
+"""A content-addressed store of run results.
+
+The key of a result is the SHA-256 of everything that could change it: the run's config, the data's
+fingerprint, the source of ``hp_lib`` and the torch version. An entry is a folder ``<key>/`` holding
+``history.csv`` and ``meta.json`` (plain text: nothing is unpickled). It is written in a temporary folder
+and renamed into place, so an interrupted run leaves no partial entry and a reader never sees one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from . import paths
+
+
+@lru_cache(maxsize=1)
+def source_hash() -> str:
+    """SHA-256 over the library's own ``.py`` files: changing the code invalidates its results."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(f.relative_to(Path(__file__).parent).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def key(config: dict, data_fingerprint: str) -> str:
+    payload = {"config": config, "data": data_fingerprint, "hp_lib": source_hash(), "torch": torch.__version__}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _entry(k: str, root: Path | None) -> Path:
+    return (root or paths.cache_dir()) / k[:2] / k
+
+
+def load(k: str, root: Path | None = None) -> pd.DataFrame | None:
+    """The cached History under key ``k`` (with its ``attrs``), or ``None``."""
+    entry = _entry(k, root)
+    if not (entry / "meta.json").exists():
+        return None
+    meta = json.loads((entry / "meta.json").read_text())
+    history = pd.read_csv(entry / "history.csv")
+    history.attrs.update(meta["attrs"])
+    return history
+
+
+def save(k: str, history: pd.DataFrame, config: dict, root: Path | None = None) -> Path:
+    """Store ``history`` under key ``k`` atomically; an existing entry is kept as it is."""
+    entry = _entry(k, root)
+    if entry.exists():
+        return entry
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{k[:12]}.", dir=entry.parent))
+    try:
+        history.to_csv(tmp / "history.csv", index=False)
+        meta = {"key": k, "config": config, "attrs": history.attrs, "torch": torch.__version__}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+        os.rename(tmp, entry)  # atomic: the entry appears complete or not at all
+    except OSError:
+        if not entry.exists():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return entry

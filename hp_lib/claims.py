@@ -1,0 +1,143 @@
+"""A remark or a caption's claim, tested on our measurements.
+
+Each function takes measured data and returns a :class:`Verdict`: ``reproduced``, ``not reproduced`` or
+``inconclusive``, with the numbers that decided it. The criteria are written out in each docstring so a
+reader can disagree with them; thresholds are arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import glue
+
+REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
+LABELS = {
+    "en": {REPRODUCED: "reproduced", NOT_REPRODUCED: "not reproduced", INCONCLUSIVE: "inconclusive"},
+    "zh": {REPRODUCED: "重現", NOT_REPRODUCED: "未重現", INCONCLUSIVE: "無定論"},
+}
+
+
+@dataclass
+class Verdict:
+    claim: str
+    status: str
+    evidence: dict = field(default_factory=dict)
+
+    def label(self, lang: str = "en") -> str:
+        return LABELS[lang][self.status]
+
+
+def _smooth(values, window: int = 3) -> np.ndarray:
+    return pd.Series(values).rolling(window, center=True, min_periods=1).mean().to_numpy()
+
+
+def stable_part(ev: pd.DataFrame, blowup: float = 2.0) -> pd.DataFrame:
+    """The evaluations before the run blows up: before the first non-finite validation loss or the first
+    one above ``blowup`` times the lowest seen so far."""
+    losses = ev["val_loss"].to_numpy()
+    best, end = np.inf, len(losses)
+    for i, v in enumerate(losses):
+        if not np.isfinite(v) or v > blowup * best:
+            end = i
+            break
+        best = min(best, v)
+    return ev.iloc[:end]
+
+
+def overfitting_windows(ev: pd.DataFrame, min_rise: float = 0.05, smooth: int = 3) -> list[dict]:
+    """LR intervals where the (smoothed) validation loss climbs from a local minimum by at least
+    ``min_rise`` (relative) and then comes down again: Smith's "signs of overfitting" box of Fig. 1a.
+    For each, the change of the training loss and of the validation accuracy over the same interval."""
+    ev = stable_part(ev).reset_index(drop=True)
+    v = _smooth(ev["val_loss"], smooth)
+    t = _smooth(ev["train_eval_loss"], smooth)
+    a = _smooth(ev["val_acc"], smooth)
+    windows, i = [], 0
+    while i < len(v) - 2:
+        # walk to the next local minimum, then to the following local maximum
+        while i < len(v) - 1 and v[i + 1] <= v[i]:
+            i += 1
+        j = i
+        while j < len(v) - 1 and v[j + 1] >= v[j]:
+            j += 1
+        comes_down = j < len(v) - 1
+        if j > i and comes_down and (v[j] - v[i]) >= min_rise * v[i]:
+            windows.append({
+                "lr_start": float(ev["lr"][i]), "lr_end": float(ev["lr"][j]),
+                "val_loss_rise": float(v[j] - v[i]), "val_loss_rise_rel": float((v[j] - v[i]) / v[i]),
+                "train_loss_change": float(t[j] - t[i]), "val_acc_change": float(a[j] - a[i]),
+            })
+        i = max(j, i + 1)
+    return windows
+
+
+def remark_1(ev: pd.DataFrame, min_rise: float = 0.05, acc_tolerance: float = 0.01) -> Verdict:
+    """Remark 1: the validation loss carries information that the training loss and the validation
+    accuracy do not.
+
+    * reproduced: in the stable part of an LR range test, the validation loss rises by at least
+      ``min_rise`` (relative) from a local minimum and comes down again at larger LR, while over the same
+      LR interval the training loss does not rise and the validation accuracy does not fall by more than
+      ``acc_tolerance``: only the validation loss shows the overfitting;
+    * inconclusive: such a rise exists but the training loss or the accuracy shows it too;
+    * not reproduced: the validation loss has no such rise.
+    """
+    windows = overfitting_windows(ev, min_rise)
+    if not windows:
+        return Verdict("smith-remark-1", NOT_REPRODUCED, {"windows": []})
+    hidden = [w for w in windows if w["train_loss_change"] <= 0 and w["val_acc_change"] >= -acc_tolerance]
+    best = max(hidden or windows, key=lambda w: w["val_loss_rise_rel"])
+    return Verdict("smith-remark-1", REPRODUCED if hidden else INCONCLUSIVE, {"windows": windows, **best})
+
+
+def remark_2(sweep: pd.DataFrame, capacity: str = "width", min_gap: float = 0.05,
+             flat: float = 0.10) -> Verdict:
+    """Remark 2 (with Fig. 2): the goal of tuning is the flat bottom of the test loss, between
+    underfitting and overfitting.
+
+    From a capacity sweep (mean over seeds of ``train_loss``, ``val_loss``, ``val_acc`` per capacity):
+
+    * reproduced: the validation loss is U-shaped (its minimum is strictly inside the sweep and both ends
+      are at least ``min_gap`` higher, relatively), the training loss falls from the smallest to the
+      largest capacity, and the capacity with the best validation accuracy lies in the flat bottom (its
+      validation loss within ``flat`` of the minimum);
+    * inconclusive: U-shaped, but the best accuracy lies outside the flat bottom;
+    * not reproduced: no U shape.
+    """
+    s = sweep.groupby(capacity)[["train_loss", "val_loss", "val_acc"]].mean().sort_index()
+    v = s["val_loss"].to_numpy()
+    i = int(np.argmin(v))
+    left, right = (v[0] - v[i]) / v[i], (v[-1] - v[i]) / v[i]
+    u_shaped = 0 < i < len(v) - 1 and left >= min_gap and right >= min_gap
+    train_falls = s["train_loss"].iloc[-1] < s["train_loss"].iloc[0]
+    best_acc = s["val_acc"].idxmax()
+    in_flat = s.loc[best_acc, "val_loss"] <= (1 + flat) * v[i]
+    flat_caps = s.index[s["val_loss"] <= (1 + flat) * v[i]]
+    evidence = {
+        "best_capacity": s.index[i], "min_val_loss": float(v[i]), "rise_small_end": float(left),
+        "rise_large_end": float(right), "train_loss_small": float(s["train_loss"].iloc[0]),
+        "train_loss_large": float(s["train_loss"].iloc[-1]), "best_acc_capacity": best_acc,
+        "best_val_acc": float(s["val_acc"].max()), "flat_from": flat_caps.min(), "flat_to": flat_caps.max(),
+    }
+    if not (u_shaped and train_falls):
+        return Verdict("smith-remark-2", NOT_REPRODUCED, evidence)
+    return Verdict("smith-remark-2", REPRODUCED if in_flat else INCONCLUSIVE, evidence)
+
+
+def glue_verdict(verdict: Verdict, en: str, zh: str) -> None:
+    """Paste ``**Verdict: <status>.** <why>`` into the page as ``<claim>-verdict`` (and ``-verdict-zh``)."""
+    glue.text(f"{verdict.claim}-verdict", f"**Verdict: {verdict.label('en')}.** {en}",
+              f"**判定:{verdict.label('zh')}。** {zh}")
+
+
+def summary(verdicts: list[Verdict], name: str = "verdicts") -> pd.DataFrame:
+    """The chapter's closing table of verdicts, glued as ``name`` (and ``name-zh``)."""
+    rows = [(v.claim, v.label("en"), v.label("zh")) for v in verdicts]
+    en = "| item | verdict |\n|---|---|\n" + "\n".join(f"| {c} | {e} |" for c, e, _ in rows)
+    zh = "| 項目 | 判定 |\n|---|---|\n" + "\n".join(f"| {c} | {z} |" for c, _, z in rows)
+    glue.text(name, en, zh)
+    return pd.DataFrame(rows, columns=["item", "verdict", "判定"])

@@ -1,0 +1,223 @@
+"""Named datasets as tensors, with train / validation / test splits and a fingerprint.
+
+``load(name, ...)`` returns a :class:`Dataset` whose splits are tensors on the chosen device (no
+DataLoader: the training loop indexes them directly). Every dataset here works offline:
+
+* ``mnist1d``: MNIST-1D (Greydanus 2020), generated procedurally by the ``mnist1d`` package and cached as
+  ``.npz`` under ``$HP_BOOK_HOME/data`` with its fingerprint; a cached file whose fingerprint no longer
+  matches is regenerated. Its ``get_dataset(download=True)`` path is never used.
+* ``digits``: scikit-learn's bundled 8×8 handwritten digits (1,797 images).
+* ``fashion_mnist``: Fashion-MNIST from a data directory, else Debian's ``dataset-fashion-mnist``.
+* ``cifar10``: CIFAR-10's binary version (no pickle) from ``$HP_BOOK_HOME/data``, downloaded if missing
+  (the ``full`` profile; it needs the internet once).
+
+Splits are drawn from all the samples a source has, so a validation set is a random subset of the same
+distribution (for CIFAR-10, of its 60,000 images) rather than the official test set.
+
+The fingerprint is a SHA-256 over the arrays of every split: it enters every cache key, so results
+computed on other data are never re-used.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import paths
+
+
+@dataclass
+class Dataset:
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int
+    fingerprint: str
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
+
+
+def fingerprint(*arrays: np.ndarray) -> str:
+    """SHA-256 of the arrays' dtypes, shapes and bytes."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+# --- sources: each returns (x, y, num_classes) as numpy arrays, x shaped (N, C, ...) -------------------
+
+def _mnist1d_arrays(num_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """``num_samples`` MNIST-1D sequences (length 40), generated offline and cached on disk."""
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args(as_dict=True)
+    args.update(num_samples=num_samples, train_split=1.0)
+    args.pop("url")
+    key = hashlib.sha256(json.dumps(args, sort_keys=True).encode()).hexdigest()[:16]
+    path = paths.data_dir() / f"mnist1d-{num_samples}-{key}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as f:
+            x, y, recorded = f["x"], f["y"], str(f["fingerprint"])
+        if fingerprint(x, y) == recorded:
+            return x, y
+        print(f"warning: {path} does not match its recorded fingerprint; regenerating it")
+
+    from mnist1d.utils import ObjectView
+
+    d = make_dataset(ObjectView(dict(args)))
+    x, y = d["x"].astype(np.float32), d["y"].astype(np.int64)
+    _atomic_savez(path, x=x, y=y, fingerprint=np.array(fingerprint(x, y)))
+    return x, y
+
+
+def _atomic_savez(path: Path, **arrays) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
+
+
+def _source_mnist1d(total: int, root: Path | None):
+    # Generating a larger pool than needed keeps smaller profiles a prefix-free subset of the same
+    # distribution; pools come in fixed sizes so they are shared across experiments.
+    pool = next(n for n in (5_000, 20_000, 70_000, 10**9) if n >= total)
+    if pool == 10**9:
+        pool = total
+    x, y = _mnist1d_arrays(pool)
+    return x[:, None, :], y, 10
+
+
+def _source_digits(total: int, root: Path | None):
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = (d.images / 16.0).astype(np.float32)
+    x = (x - x.mean()) / x.std()
+    return x[:, None, :, :], d.target.astype(np.int64), 10
+
+
+FASHION_MNIST_DIRS = ("/usr/share/datasets/fashion-mnist",)
+
+
+def _read_idx_gz(path: Path) -> np.ndarray:
+    """An IDX file (the MNIST format), gzipped: magic (0, 0, dtype 0x08, ndim), big-endian dims, bytes."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    if raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file")
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(dims)):
+        raise ValueError(f"{path}: header says {dims}, found {data.size} bytes")
+    return data.reshape(dims)
+
+
+def _source_fashion_mnist(total: int, root: Path | None):
+    candidates = ([root] if root else []) + [Path(d) for d in FASHION_MNIST_DIRS]
+    for d in candidates:
+        if (d / "train-images-idx3-ubyte.gz").exists():
+            xs = [_read_idx_gz(d / f"{s}-images-idx3-ubyte.gz") for s in ("train", "t10k")]
+            ys = [_read_idx_gz(d / f"{s}-labels-idx1-ubyte.gz") for s in ("train", "t10k")]
+            x = np.concatenate(xs).astype(np.float32) / 255.0
+            x = (x - 0.2860) / 0.3530  # the training set's mean and std
+            return x[:, None, :, :], np.concatenate(ys).astype(np.int64), 10
+    raise FileNotFoundError(
+        "Fashion-MNIST not found: looked for train-images-idx3-ubyte.gz in "
+        + ", ".join(str(c) for c in candidates)
+        + " (install Debian's dataset-fashion-mnist, or pass root=DIR)")
+
+
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+CIFAR10_MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)[:, None, None]
+CIFAR10_STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)[:, None, None]
+
+
+def _read_cifar_bin(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A CIFAR-10 binary batch: records of 1 label byte followed by 3×32×32 pixel bytes (no pickle)."""
+    raw = np.fromfile(path, dtype=np.uint8)
+    if raw.size % 3073:
+        raise ValueError(f"{path} is not a CIFAR-10 binary batch ({raw.size} bytes is not a multiple of 3073)")
+    records = raw.reshape(-1, 3073)
+    return records[:, 1:].reshape(-1, 3, 32, 32), records[:, 0].astype(np.int64)
+
+
+def _source_cifar10(total: int, root: Path | None):
+    folder = (root or paths.data_dir()) / "cifar-10-batches-bin"
+    files = [folder / f"data_batch_{i}.bin" for i in range(1, 6)] + [folder / "test_batch.bin"]
+    if not all(f.exists() for f in files):
+        if root is not None:
+            raise FileNotFoundError(f"CIFAR-10 binary batches not found in {folder}")
+        from torchvision.datasets.utils import download_and_extract_archive
+
+        print(f"downloading CIFAR-10 (binary version) into {folder.parent}")
+        download_and_extract_archive(CIFAR10_URL, str(folder.parent))
+    xs, ys = zip(*(_read_cifar_bin(f) for f in files))
+    x = (np.concatenate(xs).astype(np.float32) / 255.0 - CIFAR10_MEAN) / CIFAR10_STD
+    return x, np.concatenate(ys), 10
+
+
+SOURCES = {"mnist1d": _source_mnist1d, "digits": _source_digits, "fashion_mnist": _source_fashion_mnist,
+           "cifar10": _source_cifar10}
+
+
+def check_name(name: str) -> str:
+    if name not in SOURCES:
+        raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(SOURCES)}")
+    return name
+
+
+DEFAULT_SIZES = {"mnist1d": (4_000, 500, 500), "digits": (1_257, 180, 360),
+                 "fashion_mnist": (55_000, 5_000, 10_000), "cifar10": (50_000, 10_000, 0)}
+
+
+def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test: int | None = None,
+         seed: int = 0, root: str | Path | None = None, device: str = "cpu") -> Dataset:
+    """Dataset ``name`` split into ``n_train`` / ``n_val`` / ``n_test`` disjoint samples.
+
+    Sizes left as ``None`` take the dataset's default (``DEFAULT_SIZES``). The split is a seeded
+    permutation, so the same arguments give the same tensors (and fingerprint) every time.
+    """
+    check_name(name)
+    if root is not None and not Path(root).is_dir():
+        raise FileNotFoundError(f"data directory {root} does not exist")
+    sizes = tuple(d if n is None else int(n) for n, d in zip((n_train, n_val, n_test), DEFAULT_SIZES[name]))
+    if min(sizes[:2]) < 1 or sizes[2] < 0:
+        raise ValueError(f"train and validation sizes must be positive and the test size >= 0; "
+                         f"got train/val/test = {sizes}")
+    splits, num_classes = _split_arrays(name, sizes, seed, str(root) if root else None)
+    tensors = [torch.from_numpy(a).to(device) for pair in splits for a in pair]
+    fp = fingerprint(*(a for pair in splits for a in pair))
+    return Dataset(name, *tensors, num_classes=num_classes, fingerprint=fp)
+
+
+@lru_cache(maxsize=8)
+def _split_arrays(name: str, sizes: tuple[int, int, int], seed: int, root: str | None):
+    x, y, num_classes = SOURCES[name](sum(sizes), Path(root) if root else None)
+    if sum(sizes) > len(y):
+        raise ValueError(f"dataset {name!r} has {len(y)} samples; train/val/test = {sizes} asks for {sum(sizes)}")
+    order = np.random.default_rng(seed).permutation(len(y))
+    bounds = np.cumsum((0,) + sizes)
+    splits = tuple((x[order[a:b]], y[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:]))
+    return splits, num_classes

@@ -1,0 +1,142 @@
+"""The paper's architectures, each in a 1-D form (for MNIST-1D) and a 2-D form (for images).
+
+The input shape decides the form: ``(C, L)`` builds ``Conv1d`` layers, ``(C, H, W)`` builds ``Conv2d``
+layers; depths, widths, normalisation and shortcuts are the same in both.
+
+* ``three_layer``: Caffe's ``cifar10_full`` net that Smith calls "3-layer" (``cifar3.prototxt``): three
+  5-wide convolutions with 32/32/64 filters, max then average pooling (3, stride 2), within-channel local
+  response normalisation, and one fully connected layer.
+* ``resnet20`` / ``resnet56``: the CIFAR ResNets of He et al. (2016), depth 6n+2 with n = 3 / 9 basic
+  blocks per stage at 16/32/64 channels, batch norm, projection (1×1) shortcuts where the shape changes.
+* ``mlp``: ``depth`` hidden layers of ``width`` ReLU units (the capacity sweeps).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+def _layers(dim: int):
+    if dim not in (1, 2):
+        raise ValueError(f"inputs must be (C, L) or (C, H, W); got {dim} spatial dimensions")
+    if dim == 1:
+        return nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d, nn.AvgPool1d, F.avg_pool1d
+    return nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.AvgPool2d, F.avg_pool2d
+
+
+class WithinChannelLRN(nn.Module):
+    """Caffe's ``LRN`` with ``norm_region: WITHIN_CHANNEL``: :math:`x / (1 + \\alpha\\,\\overline{x^2})^{\\beta}`
+    where :math:`\\overline{x^2}` is the mean of :math:`x^2` over a ``size``-wide spatial neighbourhood."""
+
+    def __init__(self, dim: int, size: int = 3, alpha: float = 5e-5, beta: float = 0.75):
+        super().__init__()
+        self.pool = _layers(dim)[4]
+        self.size, self.alpha, self.beta = size, alpha, beta
+
+    def forward(self, x):
+        mean_sq = self.pool(x * x, self.size, stride=1, padding=self.size // 2, count_include_pad=True)
+        return x / (1 + self.alpha * mean_sq) ** self.beta
+
+
+class ThreeLayerNet(nn.Module):
+    def __init__(self, input_shape: tuple[int, ...], num_classes: int = 10):
+        super().__init__()
+        dim = len(input_shape) - 1
+        Conv, _, MaxPool, AvgPool, _ = _layers(dim)
+        c = input_shape[0]
+        self.features = nn.Sequential(
+            Conv(c, 32, 5, padding=2), MaxPool(3, 2, ceil_mode=True), nn.ReLU(), WithinChannelLRN(dim),
+            Conv(32, 32, 5, padding=2), nn.ReLU(), AvgPool(3, 2, ceil_mode=True), WithinChannelLRN(dim),
+            Conv(32, 64, 5, padding=2), nn.ReLU(), AvgPool(3, 2, ceil_mode=True),
+        )
+        with torch.no_grad():
+            n_features = self.features(torch.zeros(1, *input_shape)).numel()
+        self.fc = nn.Linear(n_features, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.features(x).flatten(1))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, dim: int, c_in: int, c_out: int, stride: int):
+        super().__init__()
+        Conv, BN, *_ = _layers(dim)
+        self.conv1 = Conv(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = BN(c_out)
+        self.conv2 = Conv(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = BN(c_out)
+        self.shortcut = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(Conv(c_in, c_out, 1, stride, bias=False), BN(c_out))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class ResNet(nn.Module):
+    """CIFAR ResNet of depth ``6n + 2``."""
+
+    def __init__(self, depth: int, input_shape: tuple[int, ...], num_classes: int = 10, width: int = 16):
+        super().__init__()
+        if (depth - 2) % 6:
+            raise ValueError(f"a CIFAR ResNet has depth 6n+2 (20, 32, 44, 56, 110); got {depth}")
+        n = (depth - 2) // 6
+        dim = len(input_shape) - 1
+        Conv, BN, *_ = _layers(dim)
+        self.stem = nn.Sequential(Conv(input_shape[0], width, 3, 1, 1, bias=False), BN(width), nn.ReLU())
+        blocks, c = [], width
+        for stage, c_out in enumerate((width, 2 * width, 4 * width)):
+            for i in range(n):
+                blocks.append(BasicBlock(dim, c, c_out, stride=2 if stage > 0 and i == 0 else 1))
+                c = c_out
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(c, num_classes)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv1d, nn.Conv2d)):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(x.flatten(2).mean(-1))
+
+
+class MLP(nn.Module):
+    def __init__(self, input_shape: tuple[int, ...], num_classes: int = 10, width: int = 128, depth: int = 2):
+        super().__init__()
+        n_in = int(torch.tensor(input_shape).prod())
+        layers = [nn.Flatten()]
+        for _ in range(depth):
+            layers += [nn.Linear(n_in, width), nn.ReLU()]
+            n_in = width
+        layers.append(nn.Linear(n_in, num_classes))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+MODELS = {
+    "three_layer": ThreeLayerNet,
+    "resnet20": lambda input_shape, num_classes=10, **kw: ResNet(20, input_shape, num_classes, **kw),
+    "resnet56": lambda input_shape, num_classes=10, **kw: ResNet(56, input_shape, num_classes, **kw),
+    "mlp": MLP,
+}
+
+
+def check_name(name: str) -> str:
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
+    return name
+
+
+def build(name: str, input_shape: tuple[int, ...], num_classes: int = 10, **kwargs) -> nn.Module:
+    """Model ``name`` for inputs of ``input_shape`` (without the batch dimension)."""
+    return MODELS[check_name(name)](tuple(input_shape), num_classes, **kwargs)
+
+
+def num_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

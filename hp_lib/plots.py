@@ -1,0 +1,166 @@
+"""Figures in the paper's panel layouts, each saved under its stable id with its provenance.
+
+``publish(fig, fig_id, ...)`` writes ``<figures>/<fig_id>.png`` and ``<fig_id>.json`` (profile,
+dataset and model analog, seeds, commit, run time, cache keys) and, inside a notebook, glues the PNG
+under the name ``fig_id`` so that the page shows exactly that file (MyST ``{glue:figure}``).
+Figure text is English and math; captions are written in the chapter, in both languages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+import torch  # noqa: E402
+
+from . import __version__, glue, paths  # noqa: E402
+
+sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
+COLORS = {"train": "#1f77b4", "val": "#d62728", "acc": "#2ca02c", "gap": "#9467bd", "window": "#7f7f7f"}
+
+
+def commit() -> str:
+    """The project's git commit, with ``+dirty`` when the work tree has changes."""
+    root = paths.project_root()
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=(), **extra) -> dict:
+    """Save ``fig`` as ``<fig_id>.png`` with a provenance JSON beside it; glue it into the notebook."""
+    out = paths.figures_dir(profile) / os.environ.get("HP_BOOK_NOTEBOOK", "interactive")
+    out.mkdir(parents=True, exist_ok=True)
+    png = out / f"{fig_id}.png"
+    fig.savefig(png, dpi=130, bbox_inches="tight")
+    plt.close(fig)
+    histories = list(histories)
+    provenance = {
+        "id": fig_id, "profile": profile, "dataset": dataset, "model": model,
+        "seeds": sorted({h.attrs.get("seed") for h in histories if h.attrs.get("seed") is not None}),
+        "run_seconds": round(sum(h.attrs.get("seconds", 0.0) for h in histories), 1),
+        "cache_keys": [h.attrs.get("cache_key") for h in histories],
+        "commit": commit(), "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "hp_lib": __version__, "torch": torch.__version__, "python": platform.python_version(), **extra,
+    }
+    (out / f"{fig_id}.json").write_text(json.dumps(provenance, indent=1, default=str))
+    _glue(fig_id, png, provenance)
+    return provenance
+
+
+def provenance_line(p: dict) -> str:
+    seeds = ", ".join(str(s) for s in p["seeds"]) or "-"
+    return (f"profile {p['profile']} · {p['dataset']} · {p['model']} · seeds {seeds} · "
+            f"commit {p['commit']} · run time {p['run_seconds']:.0f} s")
+
+
+def _glue(fig_id: str, png: Path, provenance: dict) -> None:
+    glue.image(fig_id, png)
+    glue.markdown(f"{fig_id}-provenance", provenance_line(provenance))
+
+
+# --- panels ----------------------------------------------------------------------------------------
+
+def _mean_by(frames: list[pd.DataFrame], by: str, cols: list[str]) -> pd.DataFrame:
+    return pd.concat(frames).groupby(by, as_index=False)[cols].mean()
+
+
+def _shade(ax, windows: list[dict], label: str):
+    for k, w in enumerate(windows):
+        ax.axvspan(w["lr_start"], w["lr_end"], color=COLORS["window"], alpha=0.18, lw=0,
+                   label=label if k == 0 else None)
+
+
+def lr_range_test(histories, evaluations, windows=(), log_x=False, title=None):
+    """Fig. 1a: training loss, validation loss (left axis) and validation accuracy (right axis) against
+    the learning rate of a range test, averaged over seeds; shaded: where the validation loss rises."""
+    from .lr_finder import smooth
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    train = _mean_by([h.dropna(subset=["train_loss"]) for h in histories], "step", ["lr", "train_loss"])
+    ev = _mean_by(evaluations, "step", ["lr", "val_loss", "val_acc"])
+    ax.plot(train["lr"], smooth(train["train_loss"]), color=COLORS["train"], lw=1.2, label="training loss")
+    ax.plot(ev["lr"], ev["val_loss"], "-o", ms=2.5, color=COLORS["val"], lw=1.2, label="validation loss")
+    _shade(ax, list(windows), "val. loss rises (overfitting)")
+    top = np.nanpercentile(ev["val_loss"], 90)
+    ax.set_ylim(0, max(top, float(np.nanmax(ev["val_loss"].iloc[: max(3, len(ev) // 3)]))) * 1.15)
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("loss")
+    if log_x:
+        ax.set_xscale("log")
+    ax2 = ax.twinx()
+    ax2.plot(ev["lr"], ev["val_acc"], "-s", ms=2.5, color=COLORS["acc"], lw=1.0, label="validation accuracy")
+    ax2.set_ylabel("validation accuracy")
+    ax2.set_ylim(0, 1)
+    ax2.grid(False)
+    lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    ax.legend(lines, labels, loc="center right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def generalization_error(evaluations, windows=(), log_x=False, title=None):
+    """Fig. 1b: generalisation error = validation loss − training loss against the learning rate."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for i, ev in enumerate(evaluations):
+        ax.plot(ev["lr"], ev["generalization_error"], color=COLORS["gap"], lw=0.8, alpha=0.35,
+                label="single seed" if i == 0 else None)
+    mean = _mean_by(evaluations, "step", ["lr", "generalization_error"])
+    ax.plot(mean["lr"], mean["generalization_error"], "-o", ms=2.5, color=COLORS["gap"], lw=1.4,
+            label="mean over seeds")
+    _shade(ax, list(windows), "val. loss rises (overfitting)")
+    ax.axhline(0, color="black", lw=0.6)
+    lo, hi = np.nanpercentile(mean["generalization_error"], [2, 90])
+    ax.set_ylim(min(lo, 0) - 0.05, hi * 1.5 + 0.05)
+    ax.set_xlabel("learning rate")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_ylabel("validation loss − training loss")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def capacity_tradeoff(sweep: pd.DataFrame, capacity: str = "width", best=None, flat=None, title=None):
+    """Fig. 2 from measurements: training and validation loss against model capacity, mean ± std over
+    seeds; underfitting left of the best capacity, overfitting right of it."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for col, name, color in (("train_loss", "training loss", COLORS["train"]),
+                             ("val_loss", "validation (test) loss", COLORS["val"])):
+        sns.lineplot(data=sweep, x=capacity, y=col, errorbar="sd", marker="o", color=color, label=name, ax=ax)
+    ax.set_xscale("log", base=2)
+    caps = sorted(sweep[capacity].unique())
+    if best is not None:
+        ax.axvline(best, color="black", lw=0.8, ls="--", label="best capacity")
+        ax.axvspan(caps[0], best, color=COLORS["train"], alpha=0.06, lw=0)
+        ax.axvspan(best, caps[-1], color=COLORS["val"], alpha=0.06, lw=0)
+        y = ax.get_ylim()[1]
+        ax.text(caps[0], y * 0.95, " underfitting", va="top", fontsize=9)
+        ax.text(caps[-1], y * 0.95, "overfitting ", va="top", ha="right", fontsize=9)
+    if flat is not None:
+        ax.axvspan(*flat, ymax=0.04, color="black", alpha=0.5, lw=0, label="flat bottom of val. loss")
+    ax.set_xlabel(f"model capacity ({capacity} of the hidden layers)")
+    ax.set_ylabel("cross-entropy loss")
+    ax.legend(fontsize=8, loc="upper center")
+    if title:
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,39 @@
+"""The three scales the book is built at.
+
+* ``smoke``: tiny subsets and a few hundred steps; proves every chapter runs (``make test``, CI).
+* ``cpu``: the analogs of DESIGN.md sized for a 2-core CPU; the published site (``make book``).
+* ``full``: the paper's datasets, architectures and settings, for a GPU and a machine with internet.
+
+A profile holds what is common to every experiment; each experiment picks its own numbers per profile
+with :meth:`Profile.pick`, so the three settings of one experiment stand side by side in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    purpose: str
+    seeds: tuple[int, ...]
+    device: str
+    threads: int
+
+    def pick(self, smoke, cpu, full):
+        """The value of this profile among the three."""
+        return {"smoke": smoke, "cpu": cpu, "full": full}[self.name]
+
+
+PROFILES = {
+    "smoke": Profile("smoke", "tiny runs that prove every chapter executes (minutes)", (0,), "cpu", 1),
+    "cpu": Profile("cpu", "CPU-sized analogs of the paper's experiments (the published site)", (0, 1), "cpu", 1),
+    "full": Profile("full", "the paper's datasets and settings, on a GPU", (0, 1, 2, 3), "cuda", 4),
+}
+
+
+def get(name: str) -> Profile:
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
+    return PROFILES[name]

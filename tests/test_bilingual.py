@@ -1,0 +1,73 @@
+"""Every page is bilingual: each English markdown cell has a Chinese partner, nothing is untagged, and
+the two versions carry the same anchors and pasted values."""
+
+import re
+
+import pytest
+
+from hp_lib import build
+
+LABEL = re.compile(r"^\(([\w-]+)\)=", re.M)
+GLUE = re.compile(r"\{glue:(?:md|figure|text)\}`?\s*([\w-]+)")
+
+
+def pages(root):
+    return [root / f"{p}.md" for p in build.toc_files(root)]
+
+
+def blocks(nb):
+    """Runs of consecutive markdown cells (between code cells)."""
+    run = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            run.append(cell)
+        elif run:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def tags(cell):
+    return set(cell.metadata.get("tags", [])) & build.LANG_TAGS
+
+
+def test_toc_pages_exist(root):
+    assert pages(root), "the table of contents is empty"
+    for page in pages(root):
+        assert page.exists(), page
+
+
+@pytest.mark.parametrize("lang_tag", ["lang-en", "lang-zh"])
+def test_each_language_has_content(root, lang_tag):
+    for page in pages(root):
+        nb = build.read_page(page)
+        assert any(lang_tag in tags(c) for c in nb.cells if c.cell_type == "markdown"), f"{page.name}: no {lang_tag}"
+
+
+def test_no_untagged_markdown(root):
+    for page in pages(root):
+        for cell in build.read_page(page).cells:
+            if cell.cell_type == "markdown":
+                assert len(tags(cell)) == 1, f"{page.name}: markdown cell without one language tag: {cell.source[:80]!r}"
+
+
+def test_every_english_cell_has_a_chinese_partner(root):
+    for page in pages(root):
+        for run in blocks(build.read_page(page)):
+            en = [c for c in run if "lang-en" in tags(c)]
+            zh = [c for c in run if "lang-zh" in tags(c)]
+            where = f"{page.name}: {run[0].source[:60]!r}"
+            assert len(en) == len(zh), f"{where}: {len(en)} English cells, {len(zh)} Chinese"
+            en_text, zh_text = "\n".join(c.source for c in en), "\n".join(c.source for c in zh)
+            assert LABEL.findall(en_text) == LABEL.findall(zh_text), f"{where}: anchors differ"
+            en_glue = GLUE.findall(en_text)
+            zh_glue = [g.removesuffix("-zh") for g in GLUE.findall(zh_text)]
+            assert en_glue == zh_glue, f"{where}: pasted values differ: {en_glue} vs {zh_glue}"
+
+
+@pytest.mark.parametrize("hant, hans", [("批次量", "批量大小"), ("網路", "网络"), ("資料集", "数据集"),
+                                        ("學習率範圍測試", "学习率范围测试"), ("權重衰減", "权重衰减"),
+                                        ("過擬合", "过拟合"), ("週期動量", "周期动量")])
+def test_glossary_converts_to_mainland_terms(hant, hans):
+    assert build.to_hans(hant) == hans

@@ -1,0 +1,106 @@
+"""The book built at the smoke profile: every chapter executes, every page exists in the three languages,
+each figure file is embedded in its page, the stable ids are anchors, the language links land."""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from hp_lib import build
+
+pytestmark = pytest.mark.slow
+
+LANGS = [lang.code for lang in build.LANGUAGES]
+
+
+def html(site: Path, lang: str, page: str) -> str:
+    return (site / "html" / lang / f"{page}.html").read_text()
+
+
+def stable_ids(root: Path, page: str) -> list[str]:
+    text = (root / f"{page}.md").read_text()
+    return sorted(set(re.findall(r"^\((smith-[\w-]+|lecture-[\w-]+|notes-[\w-]+)\)=", text, re.M)))
+
+
+def test_every_chapter_executed(smoke_site, root):
+    for page in build.toc_files(root):
+        if build.has_code(build.read_page(root / f"{page}.md")):
+            nb = json.loads((smoke_site / "executed" / "smoke" / f"{page}.ipynb").read_text())
+            errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+            assert not errors, f"{page}: {errors[0]['ename']}: {errors[0]['evalue']}"
+            assert nb["metadata"]["papermill"]["parameters"]["profile"] == "smoke"
+
+
+def test_every_page_exists_in_every_language(smoke_site, root):
+    for page in build.toc_files(root):
+        for lang in LANGS:
+            assert (smoke_site / "html" / lang / f"{page}.html").exists(), f"{lang}/{page}.html missing"
+
+
+def test_landing_page_links_the_three_languages(smoke_site):
+    index = (smoke_site / "html" / "index.html").read_text()
+    for lang in LANGS:
+        assert f'href="{lang}/index.html"' in index
+        assert (smoke_site / "html" / lang / "index.html").exists()
+    assert "smoke" in index
+
+
+def test_stable_ids_are_anchors_in_every_language(smoke_site, root):
+    checked = 0
+    for page in build.toc_files(root):
+        for item in stable_ids(root, page):
+            for lang in LANGS:
+                assert f'id="{item}"' in html(smoke_site, lang, page), f"{lang}/{page}: no anchor {item}"
+                checked += 1
+    assert checked >= 5 * len(LANGS)
+
+
+def test_each_figure_file_is_embedded(smoke_site, root):
+    figures = sorted((smoke_site / "figures" / "smoke").rglob("*.png"))
+    assert {f.stem for f in figures} >= {"smith-fig-1a", "smith-fig-1b", "smith-fig-2"}
+    for png in figures:
+        page = f"notebooks/{png.parent.name}"
+        digest = hashlib.sha256(png.read_bytes()).hexdigest()
+        provenance = json.loads(png.with_suffix(".json").read_text())
+        assert provenance["id"] == png.stem and provenance["profile"] == "smoke"
+        assert {"dataset", "model", "seeds", "commit", "run_seconds", "created"} <= provenance.keys()
+        for lang in LANGS:
+            page_html = html(smoke_site, lang, page)
+            images = re.findall(r'<img[^>]+src="([^"]+)"', page_html)
+            embedded = {hashlib.sha256((smoke_site / "html" / lang / "notebooks" / src).read_bytes()).hexdigest()
+                        for src in images if not src.startswith(("http", "data:"))}
+            assert digest in embedded, f"{lang}/{page}: {png.name} is not shown"
+            assert f'id="{png.stem}"' in page_html
+
+
+def test_language_switcher_lands_on_the_same_page(smoke_site, root):
+    for page in build.toc_files(root):
+        for lang in LANGS:
+            page_file = smoke_site / "html" / lang / f"{page}.html"
+            links = re.findall(r'class="lang-link"[^>]*href="([^"]+)"', page_file.read_text())
+            assert len(links) == len(LANGS) - 1, f"{lang}/{page}: {links}"
+            for href in links:
+                target = (page_file.parent / href).resolve()
+                assert target.exists(), f"{lang}/{page}: {href} does not exist"
+                assert target.relative_to((smoke_site / "html").resolve()).with_suffix("").parts[1:] == \
+                    Path(page).parts
+
+
+def test_pages_are_in_their_language(smoke_site, root):
+    chapter = next(p for p in build.toc_files(root) if p.startswith("notebooks/"))
+    en, hant, hans = (html(smoke_site, lang, chapter) for lang in LANGS)
+    assert "learning rate" in en and "學習率" not in en.replace("繁體中文", "")
+    assert "學習率" in hant and "判定" in hant
+    assert "学习率" in hans and "學習率" not in hans
+    # values pasted from the notebook are converted too
+    assert "未重現" not in hans and "無定論" not in hans
+
+
+def test_no_figure_from_an_earlier_run(smoke_site):
+    """Figures are pasted from the executed notebook, and the figure folder holds only this build's."""
+    build_info = json.loads((smoke_site / "html" / "build.json").read_text())
+    assert build_info["profile"] == "smoke"
+    for meta in (smoke_site / "figures" / "smoke").rglob("*.json"):
+        assert json.loads(meta.read_text())["created"] >= build_info["built"][:10]

@@ -1,0 +1,68 @@
+"""Bad input to the command line fails at once with one line naming what is allowed."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from hp_lib import build
+
+
+def run(args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "hp_lib", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+def test_unknown_profile_names_the_valid_ones(root):
+    result = run(["build", "--profile", "nonsense"], root)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "nonsense" in lines[0] and all(p in lines[0] for p in ("smoke", "cpu", "full"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, value, valid", [("dataset", "nonsense", "mnist1d"), ("model", "nonsense", "resnet56")])
+def test_unknown_dataset_or_model_parameter_names_the_valid_ones(root, tmp_path, name, value, valid):
+    result = run(["run", "notebooks/smith_test_loss.md", "--profile", "smoke", "-p", name, value],
+                 root, {"HP_BOOK_BUILD": str(tmp_path)})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "smith_test_loss.md" in lines[0] and "cell" in lines[0]
+    assert f"unknown {name} 'nonsense'" in lines[0] and valid in lines[0]
+
+
+@pytest.mark.slow
+def test_a_failing_cell_fails_the_build_and_publishes_nothing(tmp_path, monkeypatch):
+    """A cell that raises stops the build naming the notebook and the cell; the old site stays as it was."""
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: broken\n")
+    (tmp_path / "_config.yml").write_text("title: t\nexecute:\n  execute_notebooks: 'off'\n")
+    header = "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: hp-book\n---\n"
+    (tmp_path / "intro.md").write_text(header + '+++ {"tags": ["lang-en"]}\n\n# Intro\n\n+++ {"tags": ["lang-zh"]}\n\n# 簡介\n')
+    (tmp_path / "broken.md").write_text(header + textwrap.dedent("""\
+        ```{code-cell} ipython3
+        :tags: [parameters]
+        profile = "cpu"
+        ```
+
+        ```{code-cell} ipython3
+        x = 1
+        ```
+
+        ```{code-cell} ipython3
+        raise RuntimeError("this cell is broken")
+        ```
+        """))
+    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "_build"))
+    old_site = tmp_path / "_build" / "html"
+    old_site.mkdir(parents=True)
+    (old_site / "index.html").write_text("old")
+    with pytest.raises(build.BuildError) as error:
+        build.build("smoke", root=tmp_path)
+    message = str(error.value)
+    assert "broken.md" in message and "cell" in message and "this cell is broken" in message
+    assert (old_site / "index.html").read_text() == "old"
+    assert not (tmp_path / "_build" / "executed" / "smoke" / "broken.ipynb").exists()
