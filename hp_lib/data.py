@@ -135,11 +135,14 @@ def _read_idx_gz(path: Path) -> np.ndarray:
 
 
 def _source_fashion_mnist(total: int, root: Path | None):
-    candidates = ([root] if root else []) + [Path(d) for d in FASHION_MNIST_DIRS]
+    candidates = [root] if root else [Path(d) for d in FASHION_MNIST_DIRS]
     for d in candidates:
         if (d / "train-images-idx3-ubyte.gz").exists():
             xs = [_read_idx_gz(d / f"{s}-images-idx3-ubyte.gz") for s in ("train", "t10k")]
             ys = [_read_idx_gz(d / f"{s}-labels-idx1-ubyte.gz") for s in ("train", "t10k")]
+            for split_name, images, labels in zip(("train", "t10k"), xs, ys):
+                if len(images) != len(labels):
+                    raise ValueError(f"{d}: {split_name} has {len(images)} images but {len(labels)} labels")
             x = np.concatenate(xs).astype(np.float32) / 255.0
             x = (x - 0.2860) / 0.3530  # the training set's mean and std
             return x[:, None, :, :], np.concatenate(ys).astype(np.int64), 10
@@ -207,7 +210,8 @@ def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test
         raise ValueError(f"train and validation sizes must be positive and the test size >= 0; "
                          f"got train/val/test = {sizes}")
     splits, num_classes = _split_arrays(name, sizes, seed, str(root) if root else None)
-    tensors = [torch.from_numpy(a).to(device) for pair in splits for a in pair]
+    # copies: the cached arrays must not change when a caller edits its tensors in place
+    tensors = [torch.tensor(a, device=device) for pair in splits for a in pair]
     fp = fingerprint(*(a for pair in splits for a in pair))
     return Dataset(name, *tensors, num_classes=num_classes, fingerprint=fp)
 

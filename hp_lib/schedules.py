@@ -34,8 +34,8 @@ def range_test(start_lr: float, end_lr: float, num_steps: int, mode: str = "exp"
     """
     if mode not in ("linear", "exp"):
         raise ValueError(f"unknown range_test mode {mode!r}; allowed: 'linear', 'exp'")
-    if mode == "exp" and start_lr <= 0:
-        raise ValueError(f"an exponential range test needs start_lr > 0, got {start_lr}")
+    if mode == "exp" and (start_lr <= 0 or end_lr <= 0):
+        raise ValueError(f"an exponential range test needs start_lr > 0 and end_lr > 0, got {start_lr}, {end_lr}")
     span = max(num_steps - 1, 1)
 
     def schedule(step: int) -> float:

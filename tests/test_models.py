@@ -1,0 +1,99 @@
+"""The paper's architectures in their 1-D and 2-D forms."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from hp_lib import models
+
+INPUTS = {"1d": (1, 40), "2d": (3, 32, 32)}
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+@pytest.mark.parametrize("form", sorted(INPUTS))
+def test_every_model_builds_and_gives_logits(name, form):
+    torch.manual_seed(0)
+    shape = INPUTS[form]
+    model = models.build(name, shape, num_classes=7)
+    x = torch.randn(3, *shape)
+    out = model(x)
+    assert out.shape == (3, 7)
+    assert torch.isfinite(out).all()
+    model.eval()
+    with torch.no_grad():
+        assert model(x[:1]).shape == (1, 7)
+    # the input form decides the convolution type
+    convs = [m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))]
+    expected = nn.Conv1d if form == "1d" else nn.Conv2d
+    assert all(isinstance(m, expected) for m in convs)
+    if name != "mlp":
+        assert convs
+
+
+@pytest.mark.parametrize("name,published", [("resnet20", 0.27e6), ("resnet56", 0.85e6)])
+def test_cifar_resnet_parameter_counts(name, published):
+    n = models.num_parameters(models.build(name, (3, 32, 32), 10))
+    assert abs(n - published) / published < 0.03, n
+
+
+@pytest.mark.parametrize("name,depth", [("resnet20", 20), ("resnet56", 56)])
+def test_cifar_resnet_depth(name, depth):
+    """6n+2 weighted layers: the stem, 6n 3x3 convolutions in the blocks and the classifier."""
+    model = models.build(name, (3, 32, 32), 10)
+    convs3 = [m for m in model.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)]
+    fcs = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert len(convs3) + len(fcs) == depth
+    assert sorted({m.out_channels for m in convs3}) == [16, 32, 64]
+
+
+def test_unknown_model_names_valid_ones():
+    with pytest.raises(ValueError) as e:
+        models.build("nope", (1, 40), 10)
+    for name in models.MODELS:
+        assert name in str(e.value)
+
+
+@pytest.mark.parametrize("depth", [21, 18, 0])
+def test_resnet_rejects_depth_not_6n_plus_2(depth):
+    with pytest.raises(ValueError, match="6n"):
+        models.ResNet(depth, (3, 32, 32))
+
+
+def test_resnet_accepts_other_6n_plus_2_depths():
+    model = models.ResNet(8, (3, 16, 16), num_classes=5)
+    assert model(torch.randn(2, 3, 16, 16)).shape == (2, 5)
+
+
+def test_three_spatial_dims_rejected():
+    with pytest.raises(ValueError, match="spatial"):
+        models.build("three_layer", (1, 8, 8, 8), 10)
+
+
+def _convs(model):
+    return [m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))]
+
+
+def test_three_layer_same_in_1d_and_2d():
+    c1 = _convs(models.build("three_layer", (1, 40), 10))
+    c2 = _convs(models.build("three_layer", (3, 32, 32), 10))
+    assert len(c1) == len(c2) == 3
+    assert [m.out_channels for m in c1] == [m.out_channels for m in c2] == [32, 32, 64]
+    assert [m.kernel_size[0] for m in c1] == [m.kernel_size[0] for m in c2] == [5, 5, 5]
+    assert all(m.kernel_size == (5, 5) for m in c2)
+
+
+def test_mlp_width_and_depth():
+    model = models.build("mlp", (1, 40), 10, width=32, depth=3)
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(40, 32), (32, 32), (32, 32), (32, 10)]
+    assert models.num_parameters(model) == 40 * 32 + 32 + 2 * (32 * 32 + 32) + 32 * 10 + 10
+
+
+def test_within_channel_lrn_formula():
+    lrn = models.WithinChannelLRN(1, size=3, alpha=0.5, beta=0.75)
+    x = torch.tensor([[[1.0, 2.0, 3.0]]])
+    mean_sq = torch.tensor([(0 + 1 + 4) / 3, (1 + 4 + 9) / 3, (4 + 9 + 0) / 3])  # zero padding counted
+    expected = x / (1 + 0.5 * mean_sq) ** 0.75
+    assert torch.allclose(lrn(x), expected)

@@ -1,0 +1,147 @@
+"""The training loop: History layout, determinism, divergence, config validation and the cache."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hp_lib import cache, data, models, train
+
+COLUMNS = ["step", "epoch", "lr", "momentum", "train_loss", "val_loss", "val_acc",
+           "train_eval_loss", "train_eval_acc"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "build"))
+    monkeypatch.delenv("HP_BOOK_PROGRESS", raising=False)
+
+
+def small(**changes) -> train.RunConfig:
+    cfg = train.RunConfig(dataset="digits", model="mlp", model_kwargs={"width": 32}, n_train=200, n_val=100,
+                          n_test=100, steps=60, batch_size=32, eval_every=20, lr=0.05)
+    return cfg.replace(**changes)
+
+
+@pytest.fixture(scope="module")
+def history():
+    return train.train(small())
+
+
+def test_history_layout(history):
+    assert list(history.columns) == COLUMNS
+    assert len(history) == 60 + 1  # one row per step and the initial evaluation
+    assert history["step"].tolist() == list(range(-1, 60))
+    assert history.attrs["status"] == "ok" and history.attrs["diverged_step"] is None
+    assert history.attrs["seconds"] > 0
+
+
+def test_history_eval_rows(history):
+    ev = history.dropna(subset=["val_loss"])
+    assert ev["step"].tolist() == [-1, 19, 39, 59]
+    for col in ("val_acc", "train_eval_loss", "train_eval_acc"):
+        assert ev[col].notna().all()
+    assert history.loc[~history["step"].isin([-1, 19, 39, 59]), "val_loss"].isna().all()
+    assert ev["val_acc"].between(0, 1).all() and ev["train_eval_acc"].between(0, 1).all()
+
+
+def test_history_train_rows(history):
+    tr = history[history["step"] >= 0]
+    assert np.isfinite(tr["train_loss"]).all()
+    assert np.isfinite(history["val_loss"].dropna()).all()
+    assert (tr["lr"] == 0.05).all() and (tr["momentum"] == 0.9).all()
+    # 200 samples in batches of 32: 6 full batches per epoch
+    np.testing.assert_allclose(tr["epoch"], (tr["step"] + 1) / 6)
+    assert math.isnan(history.loc[0, "train_loss"])  # the initial evaluation has no training loss
+
+
+def test_learns_better_than_chance(history):
+    first, last = history.iloc[0], history.iloc[-1]
+    assert first["val_acc"] < 0.3
+    assert last["val_acc"] > 0.5  # 10 classes: chance is 0.1
+    assert last["val_loss"] < first["val_loss"]
+    assert last["train_eval_loss"] < first["train_eval_loss"]
+
+
+def test_deterministic_on_cpu(history):
+    again = train.train(small())
+    pd.testing.assert_frame_equal(history, again, check_exact=True)
+    other_seed = train.train(small(seed=1))
+    assert not other_seed["train_loss"].equals(history["train_loss"])
+
+
+def test_schedule_values_are_logged():
+    h = train.train(small(steps=12, eval_every=6, lr={"name": "range_test", "start_lr": 0.01, "end_lr": 0.12,
+                                                       "num_steps": 12, "mode": "linear"}))
+    tr = h[h["step"] >= 0]
+    np.testing.assert_allclose(tr["lr"], 0.01 + 0.01 * tr["step"], rtol=1e-12)
+
+
+def test_huge_lr_diverges_without_raising():
+    h = train.train(small(lr=1e6))
+    assert h.attrs["status"] == "diverged"
+    d = h.attrs["diverged_step"]
+    assert isinstance(d, int) and 0 <= d < 60
+    assert h["step"].max() == d  # the run stopped there
+    assert not np.isfinite(h.loc[h["step"] == d, "train_loss"]).any()
+    assert list(h.columns) == COLUMNS
+
+
+def test_batch_larger_than_training_set():
+    with pytest.raises(ValueError, match="batch_size"):
+        train.train(small(batch_size=201))
+
+
+@pytest.mark.parametrize("changes,names", [
+    ({"model": "transformer"}, ["three_layer", "resnet20", "resnet56", "mlp", *models.MODELS]),
+    ({"dataset": "imagenet"}, ["mnist1d", "digits", "fashion_mnist", *data.SOURCES]),
+    ({"steps": 0}, ["steps"]),
+    ({"batch_size": -1}, ["batch_size"]),
+    ({"weight_decay": -1e-4}, ["weight_decay"]),
+    ({"lr": {"name": "cosine", "max_lr": 0.1}}, ["constant", "range_test", "triangular"]),
+    ({"momentum": {"name": "cosine"}}, ["constant", "range_test", "triangular"]),
+])
+def test_config_validation(changes, names):
+    with pytest.raises(ValueError) as e:
+        small(**changes)
+    for name in names:
+        assert name in str(e.value)
+
+
+def test_run_uses_the_cache(tmp_path, monkeypatch):
+    calls = []
+    real_train = train.train
+    monkeypatch.setattr(train, "train", lambda cfg, data=None: calls.append(cfg) or real_train(cfg, data))
+    cfg = small()
+    first = train.run(cfg)
+    assert len(calls) == 1
+    k = first.attrs["cache_key"]
+    entry = tmp_path / "build" / "cache" / k[:2] / k
+    assert (entry / "history.csv").is_file() and (entry / "meta.json").is_file()
+    assert k == cache.key(cfg.to_dict(), data.load("digits", 200, 100, 100).fingerprint)
+
+    second = train.run(cfg)
+    assert len(calls) == 1, "the second run trained again"
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    assert second.attrs["status"] == "ok" and second.attrs["diverged_step"] is None
+    assert second.attrs["cache_key"] == k
+
+    train.run(cfg.replace(seed=1))  # another config is another entry
+    assert len(calls) == 2
+
+
+def test_run_cache_keeps_divergence(monkeypatch):
+    calls = []
+    real_train = train.train
+    monkeypatch.setattr(train, "train", lambda cfg, data=None: calls.append(cfg) or real_train(cfg, data))
+    first = train.run(small(lr=1e6))
+    second = train.run(small(lr=1e6))
+    assert len(calls) == 1
+    assert second.attrs["status"] == "diverged"
+    assert second.attrs["diverged_step"] == first.attrs["diverged_step"]
+    assert isinstance(second.attrs["diverged_step"], int)
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
