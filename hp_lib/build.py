@@ -108,7 +108,9 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
     partial = out.with_suffix(".failed.ipynb")
     try:
         pm.execute_notebook(nb, str(partial), parameters={"profile": profile, **(parameters or {})},
-                            cwd=str(src.parent), progress_bar=False, kernel_name="hp-book")
+                            cwd=str(src.parent), progress_bar=False, kernel_name="hp-book",
+                            # the kernel's own log (e.g. its transport notice) is not the reader's business
+                            extra_arguments=["--log-level=ERROR"])
         partial.rename(out)
     except pm.PapermillExecutionError as e:
         raise BuildError(f"{_rel(src)} failed in cell {e.exec_count} ({_first_line(e.source)}): "

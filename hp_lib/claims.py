@@ -54,7 +54,8 @@ def overfitting_windows(ev: pd.DataFrame, min_rise: float = 0.05, smooth: int = 
     For each, the change of the training loss and of the validation accuracy over the same interval."""
     ev = stable_part(ev).reset_index(drop=True)
     v = _smooth(ev["val_loss"], smooth)
-    t = _smooth(ev["train_eval_loss"], smooth)
+    # the training loss as the paper plots it (smoothed minibatch loss), when the range test recorded it
+    t = _smooth(ev["train_loss_smooth"] if "train_loss_smooth" in ev else ev["train_eval_loss"], smooth)
     a = _smooth(ev["val_acc"], smooth)
     windows, i = [], 0
     while i < len(v) - 2:
@@ -95,37 +96,50 @@ def remark_1(ev: pd.DataFrame, min_rise: float = 0.05, acc_tolerance: float = 0.
 
 
 def remark_2(sweep: pd.DataFrame, capacity: str = "width", min_gap: float = 0.05,
-             flat: float = 0.10) -> Verdict:
+             flat: float = 0.10, agg: str = "mean") -> Verdict:
     """Remark 2 (with Fig. 2): the goal of tuning is the flat bottom of the test loss, between
     underfitting and overfitting.
 
-    From a capacity sweep (mean over seeds of ``train_loss``, ``val_loss``, ``val_acc`` per capacity):
+    From a capacity sweep (``agg`` — mean or median — over seeds of ``train_loss``, ``val_loss`` and, if
+    measured, ``val_acc`` per capacity):
 
     * reproduced: the validation loss is U-shaped (its minimum is strictly inside the sweep and both ends
       are at least ``min_gap`` higher, relatively), the training loss falls from the smallest to the
-      largest capacity, and the capacity with the best validation accuracy lies in the flat bottom (its
-      validation loss within ``flat`` of the minimum);
+      largest capacity, and the capacity with the best validation accuracy (if measured) lies in the flat
+      bottom (its validation loss within ``flat`` of the minimum);
     * inconclusive: U-shaped, but the best accuracy lies outside the flat bottom;
     * not reproduced: no U shape.
     """
-    s = sweep.groupby(capacity)[["train_loss", "val_loss", "val_acc"]].mean().sort_index()
+    cols = [c for c in ("train_loss", "val_loss", "val_acc") if c in sweep]
+    s = sweep.groupby(capacity)[cols].agg(agg).sort_index()
     v = s["val_loss"].to_numpy()
     i = int(np.argmin(v))
     left, right = (v[0] - v[i]) / v[i], (v[-1] - v[i]) / v[i]
     u_shaped = 0 < i < len(v) - 1 and left >= min_gap and right >= min_gap
     train_falls = s["train_loss"].iloc[-1] < s["train_loss"].iloc[0]
-    best_acc = s["val_acc"].idxmax()
-    in_flat = s.loc[best_acc, "val_loss"] <= (1 + flat) * v[i]
     flat_caps = s.index[s["val_loss"] <= (1 + flat) * v[i]]
     evidence = {
         "best_capacity": s.index[i], "min_val_loss": float(v[i]), "rise_small_end": float(left),
         "rise_large_end": float(right), "train_loss_small": float(s["train_loss"].iloc[0]),
-        "train_loss_large": float(s["train_loss"].iloc[-1]), "best_acc_capacity": best_acc,
-        "best_val_acc": float(s["val_acc"].max()), "flat_from": flat_caps.min(), "flat_to": flat_caps.max(),
+        "train_loss_large": float(s["train_loss"].iloc[-1]), "flat_from": flat_caps.min(),
+        "flat_to": flat_caps.max(), "worst_capacity": s.index[int(np.argmax(v))],
     }
+    in_flat = True
+    if "val_acc" in s:
+        best_acc = s["val_acc"].idxmax()
+        in_flat = s.loc[best_acc, "val_loss"] <= (1 + flat) * v[i]
+        evidence.update(best_acc_capacity=best_acc, best_val_acc=float(s["val_acc"].max()))
     if not (u_shaped and train_falls):
         return Verdict("smith-remark-2", NOT_REPRODUCED, evidence)
     return Verdict("smith-remark-2", REPRODUCED if in_flat else INCONCLUSIVE, evidence)
+
+
+def combine(claim: str, verdicts: dict[str, Verdict]) -> Verdict:
+    """One claim tested in several settings: reproduced (or not) only if every setting agrees,
+    inconclusive otherwise. The evidence keeps each setting's verdict."""
+    statuses = {v.status for v in verdicts.values()}
+    status = statuses.pop() if len(statuses) == 1 else INCONCLUSIVE
+    return Verdict(claim, status, {name: {"status": v.status, **v.evidence} for name, v in verdicts.items()})
 
 
 def glue_verdict(verdict: Verdict, en: str, zh: str) -> None:

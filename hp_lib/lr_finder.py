@@ -37,12 +37,16 @@ def smooth(values, beta: float = 0.98) -> np.ndarray:
     return np.array(out)
 
 
-def evaluations(history: History) -> pd.DataFrame:
-    """The evaluation rows of a range test, with the LR reached at each and the generalisation error
-    (validation minus training loss, both measured in eval mode)."""
-    lr = history["lr"].ffill()
-    ev = history.assign(lr=lr).dropna(subset=["val_loss"])
+def evaluations(history: History, beta: float = 0.98) -> pd.DataFrame:
+    """The evaluation rows of a range test, with the LR reached at each, the training loss as Smith plots
+    it (the per-minibatch loss, smoothed: ``train_loss_smooth``) and the generalisation error (validation
+    minus training loss, both measured in eval mode on equal-sized sets)."""
+    history = history.assign(lr=history["lr"].ffill())
+    train = history.dropna(subset=["train_loss"])
+    smoothed = pd.Series(smooth(train["train_loss"].to_numpy(), beta), index=train["step"])
+    ev = history.dropna(subset=["val_loss"])
     ev = ev[ev["step"] >= 0].copy()
+    ev["train_loss_smooth"] = smoothed.reindex(ev["step"]).to_numpy()
     ev["generalization_error"] = ev["val_loss"] - ev["train_eval_loss"]
     return ev.reset_index(drop=True)
 

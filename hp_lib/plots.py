@@ -98,8 +98,9 @@ def lr_range_test(histories, evaluations, windows=(), log_x=False, title=None):
     ax.plot(train["lr"], smooth(train["train_loss"]), color=COLORS["train"], lw=1.2, label="training loss")
     ax.plot(ev["lr"], ev["val_loss"], "-o", ms=2.5, color=COLORS["val"], lw=1.2, label="validation loss")
     _shade(ax, list(windows), "val. loss rises (overfitting)")
-    top = np.nanpercentile(ev["val_loss"], 90)
-    ax.set_ylim(0, max(top, float(np.nanmax(ev["val_loss"].iloc[: max(3, len(ev) // 3)]))) * 1.15)
+    # the loss axis stops at 1.3× the loss of the untrained net: a blow-up leaves the frame, as in the paper
+    start = np.nanmax([ev["val_loss"].iloc[0], train["train_loss"].iloc[0]])
+    ax.set_ylim(0, 1.3 * start)
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss")
     if log_x:
@@ -128,8 +129,12 @@ def generalization_error(evaluations, windows=(), log_x=False, title=None):
             label="mean over seeds")
     _shade(ax, list(windows), "val. loss rises (overfitting)")
     ax.axhline(0, color="black", lw=0.6)
-    lo, hi = np.nanpercentile(mean["generalization_error"], [2, 90])
-    ax.set_ylim(min(lo, 0) - 0.05, hi * 1.5 + 0.05)
+    # frame the part before the blow-up; what comes after leaves the frame
+    from .claims import stable_part
+
+    stable = stable_part(_mean_by(evaluations, "step", ["lr", "val_loss", "generalization_error"]))
+    lo, hi = stable["generalization_error"].min(), stable["generalization_error"].max()
+    ax.set_ylim(min(lo, 0) - 0.05, max(hi, 0) * 1.4 + 0.05)
     ax.set_xlabel("learning rate")
     if log_x:
         ax.set_xscale("log")
@@ -140,27 +145,35 @@ def generalization_error(evaluations, windows=(), log_x=False, title=None):
     return fig
 
 
-def capacity_tradeoff(sweep: pd.DataFrame, capacity: str = "width", best=None, flat=None, title=None):
-    """Fig. 2 from measurements: training and validation loss against model capacity, mean ± std over
-    seeds; underfitting left of the best capacity, overfitting right of it."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+def capacity_tradeoff(poly: pd.DataFrame, mlp: pd.DataFrame, best_degree=None):
+    """Fig. 2 from measurements. Left: training and test error of least-squares polynomials against their
+    degree (median and interquartile range over draws), underfitting left of the best degree and
+    overfitting right of it. Right: training and validation loss of MLPs against width (mean ± std)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.0))
+    for col, name, color in (("train_loss", "training error", COLORS["train"]),
+                             ("val_loss", "test error", COLORS["val"])):
+        sns.lineplot(data=poly, x="degree", y=col, estimator="median", errorbar=("pi", 50), marker="o",
+                     color=color, label=name, ax=left)
+    left.set_yscale("log")
+    degrees = sorted(poly["degree"].unique())
+    if best_degree is not None:
+        left.axvline(best_degree, color="black", lw=0.8, ls="--", label="best capacity")
+        left.axvspan(degrees[0], best_degree, color=COLORS["train"], alpha=0.06, lw=0)
+        left.axvspan(best_degree, degrees[-1], color=COLORS["val"], alpha=0.06, lw=0)
+        left.text(degrees[0], left.get_ylim()[1], " underfitting", va="top", fontsize=9)
+        left.text(degrees[-1], left.get_ylim()[1], "overfitting ", va="top", ha="right", fontsize=9)
+    left.set_xlabel("model capacity (polynomial degree)")
+    left.set_ylabel("mean squared error")
+    left.set_title("polynomial fits", fontsize=10)
+    left.legend(fontsize=8, loc="upper center")
+
     for col, name, color in (("train_loss", "training loss", COLORS["train"]),
                              ("val_loss", "validation (test) loss", COLORS["val"])):
-        sns.lineplot(data=sweep, x=capacity, y=col, errorbar="sd", marker="o", color=color, label=name, ax=ax)
-    ax.set_xscale("log", base=2)
-    caps = sorted(sweep[capacity].unique())
-    if best is not None:
-        ax.axvline(best, color="black", lw=0.8, ls="--", label="best capacity")
-        ax.axvspan(caps[0], best, color=COLORS["train"], alpha=0.06, lw=0)
-        ax.axvspan(best, caps[-1], color=COLORS["val"], alpha=0.06, lw=0)
-        y = ax.get_ylim()[1]
-        ax.text(caps[0], y * 0.95, " underfitting", va="top", fontsize=9)
-        ax.text(caps[-1], y * 0.95, "overfitting ", va="top", ha="right", fontsize=9)
-    if flat is not None:
-        ax.axvspan(*flat, ymax=0.04, color="black", alpha=0.5, lw=0, label="flat bottom of val. loss")
-    ax.set_xlabel(f"model capacity ({capacity} of the hidden layers)")
-    ax.set_ylabel("cross-entropy loss")
-    ax.legend(fontsize=8, loc="upper center")
-    if title:
-        ax.set_title(title)
+        sns.lineplot(data=mlp, x="width", y=col, errorbar="sd", marker="o", color=color, label=name, ax=right)
+    right.set_xscale("log", base=2)
+    right.set_xlabel("model capacity (MLP width)")
+    right.set_ylabel("cross-entropy loss")
+    right.set_title("neural networks", fontsize=10)
+    right.legend(fontsize=8)
+    fig.tight_layout()
     return fig

@@ -101,3 +101,12 @@ def test_key_depends_on_everything(monkeypatch):
     monkeypatch.setattr(cache, "source_hash", lambda: "0" * 64)
     assert cache.key(cfg, "abc") != base
 
+
+
+def test_run_modules_cover_what_train_imports():
+    """Every hp_lib module the training loop imports is part of the source hash."""
+    import hp_lib.train as train_module
+
+    imported = {m.__name__.split(".")[-1] + ".py" for m in vars(train_module).values()
+                if getattr(m, "__name__", "").startswith("hp_lib.") and type(m).__name__ == "module"}
+    assert imported <= set(cache.RUN_MODULES), imported - set(cache.RUN_MODULES)

@@ -40,7 +40,7 @@ def test_a_failing_cell_fails_the_build_and_publishes_nothing(tmp_path, monkeypa
     """A cell that raises stops the build naming the notebook and the cell; the old site stays as it was."""
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: broken\n")
     (tmp_path / "_config.yml").write_text("title: t\nexecute:\n  execute_notebooks: 'off'\n")
-    header = "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: hp-book\n---\n"
+    header = "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: hp-book\n  display_name: hp-book\n  language: python\n---\n"
     (tmp_path / "intro.md").write_text(header + '+++ {"tags": ["lang-en"]}\n\n# Intro\n\n+++ {"tags": ["lang-zh"]}\n\n# 簡介\n')
     (tmp_path / "broken.md").write_text(header + textwrap.dedent("""\
         ```{code-cell} ipython3

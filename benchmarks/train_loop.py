@@ -1,0 +1,62 @@
+"""hp_lib.train against the plain PyTorch idiom (TensorDataset + DataLoader(shuffle=True) + the usual loop).
+
+Same model, data, batch size, optimizer, number of steps and threads; evaluation is off in both (one
+evaluation at the end, outside the timing). Prints one JSON line: the time ratio (idiom / hp_lib) per model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+from hp_lib import models
+from hp_lib.train import RunConfig, load_data, train
+
+
+def plain_pytorch(cfg: RunConfig, data) -> float:
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    model = models.build(cfg.model, data.input_shape, data.num_classes)
+    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, nesterov=True,
+                          weight_decay=cfg.weight_decay)
+    loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=cfg.batch_size, shuffle=True,
+                        drop_last=True)
+    start, step = time.perf_counter(), 0
+    model.train()
+    while step < cfg.steps:
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            if step == cfg.steps:
+                break
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    cases = {"three_layer": "mnist1d", "resnet20": "mnist1d"}
+    ratios = {}
+    for model, dataset in cases.items():
+        cfg = RunConfig(dataset=dataset, model=model, n_train=4_000, n_val=500, n_test=500, steps=args.steps,
+                        eval_every=args.steps, lr=0.05, threads=args.threads)
+        data = load_data(cfg)
+        plain = plain_pytorch(cfg, data)
+        ours = train(cfg, data).attrs["seconds"]
+        ratios[model] = round(plain / ours, 3)
+        print(f"{model:12s} plain {plain:6.2f} s   hp_lib {ours:6.2f} s   ratio {plain / ours:.2f}")
+    print(json.dumps({"bench": "train_loop", "ratio_vs_dataloader": ratios}))
+
+
+if __name__ == "__main__":
+    main()
