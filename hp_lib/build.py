@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -198,6 +199,16 @@ def _opencc():
     return _CONVERTER
 
 
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK},;:!?)])\n(?:> ?)?(?=[{_CJK}(])")
+
+
+def join_cjk_lines(text: str) -> str:
+    """Drop the line breaks inside Chinese paragraphs (and quotes): HTML renders them as spaces, and
+    Chinese puts no spaces between words."""
+    return _CJK_BREAK.sub("", text)
+
+
 def switcher_html(page: str, current: Language) -> str:
     """Links from ``page`` (e.g. ``notebooks/x``) to the same page in every other language."""
     up = "../" * (page.count("/") + 1)
@@ -224,6 +235,8 @@ def split(nb, page: str, lang: Language):
         lang_tags = tags & LANG_TAGS
         if cell.cell_type == "markdown" and lang_tags and lang.tag not in lang_tags:
             continue
+        if cell.cell_type == "markdown" and "lang-zh" in lang_tags:
+            cell.source = join_cjk_lines(cell.source)
         if lang.code == "zh-hans":
             if cell.cell_type == "markdown":
                 cell.source = to_hans(cell.source)
@@ -258,10 +271,8 @@ def stage(root: Path, pages: dict[str, object], lang: Language, dest: Path) -> N
     config.setdefault("sphinx", {}).setdefault("config", {})["language"] = lang.sphinx
     (dest / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     shutil.copy(root / "_toc.yml", dest / "_toc.yml")
-    for extra in ("references.bib", "book/_static"):
-        if (root / extra).exists():
-            copy = shutil.copytree if (root / extra).is_dir() else shutil.copy
-            copy(root / extra, dest / extra)
+    if (root / "book" / "_static").is_dir():  # Jupyter Book serves <book>/_static and loads its .css files
+        shutil.copytree(root / "book" / "_static", dest / "_static")
     for page, nb in pages.items():
         out = dest / f"{page}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,7 @@ def overfitting_windows(ev: pd.DataFrame, min_rise: float = 0.05, smooth: int = 
     v = _smooth(ev["val_loss"], smooth)
     # the training loss as the paper plots it (smoothed minibatch loss), when the range test recorded it
     t = _smooth(ev["train_loss_smooth"] if "train_loss_smooth" in ev else ev["train_eval_loss"], smooth)
+    t_eval = _smooth(ev["train_eval_loss"], smooth)
     a = _smooth(ev["val_acc"], smooth)
     windows, i = [], 0
     while i < len(v) - 2:
@@ -71,6 +72,7 @@ def overfitting_windows(ev: pd.DataFrame, min_rise: float = 0.05, smooth: int = 
                 "lr_start": float(ev["lr"][i]), "lr_end": float(ev["lr"][j]),
                 "val_loss_rise": float(v[j] - v[i]), "val_loss_rise_rel": float((v[j] - v[i]) / v[i]),
                 "train_loss_change": float(t[j] - t[i]), "val_acc_change": float(a[j] - a[i]),
+                "train_eval_loss_change": float(t_eval[j] - t_eval[i]),
             })
         i = max(j, i + 1)
     return windows
@@ -82,7 +84,7 @@ def remark_1(ev: pd.DataFrame, min_rise: float = 0.05, acc_tolerance: float = 0.
 
     * reproduced: in the stable part of an LR range test, the validation loss rises by at least
       ``min_rise`` (relative) from a local minimum and comes down again at larger LR, while over the same
-      LR interval the training loss does not rise and the validation accuracy does not fall by more than
+      LR interval the training loss (as the paper plots it: the smoothed minibatch loss) does not rise and the validation accuracy does not fall by more than
       ``acc_tolerance``: only the validation loss shows the overfitting;
     * inconclusive: such a rise exists but the training loss or the accuracy shows it too;
     * not reproduced: the validation loss has no such rise.

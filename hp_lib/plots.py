@@ -112,7 +112,7 @@ def lr_range_test(histories, evaluations, windows=(), log_x=False, title=None):
     ax2.grid(False)
     lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax.legend(lines, labels, loc="center right", fontsize=8)
+    ax.legend(lines, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
     if title:
         ax.set_title(title)
     return fig
@@ -139,7 +139,7 @@ def generalization_error(evaluations, windows=(), log_x=False, title=None):
     if log_x:
         ax.set_xscale("log")
     ax.set_ylabel("validation loss − training loss")
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8, frameon=False)
     if title:
         ax.set_title(title)
     return fig

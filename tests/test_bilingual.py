@@ -71,3 +71,14 @@ def test_every_english_cell_has_a_chinese_partner(root):
                                         ("過擬合", "过拟合"), ("週期動量", "周期动量")])
 def test_glossary_converts_to_mainland_terms(hant, hans):
     assert build.to_hans(hant) == hans
+
+
+@pytest.mark.parametrize("source, joined", [
+    ("學習率範圍測試在每次迭代時\n把學習率增加", "學習率範圍測試在每次迭代時把學習率增加"),
+    ("> 「測試/驗證損失是網路收斂的\n> 一個很好的指標」", "> 「測試/驗證損失是網路收斂的一個很好的指標」"),
+    ("使用 `hp_lib`\n判準", "使用 `hp_lib`\n判準"),          # after Latin text the break stays a space
+    ("第一段。\n\n第二段", "第一段。\n\n第二段"),              # paragraphs stay apart
+    ("English line\nnext line", "English line\nnext line"),
+])
+def test_chinese_soft_line_breaks_are_joined(source, joined):
+    assert build.join_cjk_lines(source) == joined

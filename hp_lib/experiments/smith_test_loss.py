@@ -215,10 +215,12 @@ def remark_1(histories: list[History]) -> claims.Verdict:
     else:
         en = (f"Between LR {e['lr_start']:.2g} and {e['lr_end']:.2g} the validation loss rises by "
               f"{e['val_loss_rise_rel']:.0%} and then comes down again at larger LR, while over the same "
-              f"interval the training loss changes by {e['train_loss_change']:+.3f} and the validation "
-              f"accuracy by {e['val_acc_change']:+.1%}.")
+              f"interval the training loss changes by {e['train_loss_change']:+.3f} (smoothed minibatch loss, "
+              f"as plotted; measured in eval mode on a training subset: {e['train_eval_loss_change']:+.3f}) and "
+              f"the validation accuracy by {e['val_acc_change']:+.1%}.")
         zh = (f"在學習率 {e['lr_start']:.2g} 到 {e['lr_end']:.2g} 之間,驗證損失上升 {e['val_loss_rise_rel']:.0%},"
-              f"學習率更大時又下降;同一區間內訓練損失變化 {e['train_loss_change']:+.3f},"
+              f"學習率更大時又下降;同一區間內訓練損失變化 {e['train_loss_change']:+.3f}(圖中所畫的平滑小批次損失;"
+              f"以評估模式在訓練子集上量測則為 {e['train_eval_loss_change']:+.3f}),"
               f"驗證準確率變化 {e['val_acc_change']:+.1%}。")
         if verdict.status == claims.INCONCLUSIVE:
             en += " The rise is visible in the training loss or the accuracy as well."
