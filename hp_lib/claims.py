@@ -147,7 +147,7 @@ def combine(claim: str, verdicts: dict[str, Verdict]) -> Verdict:
 def glue_verdict(verdict: Verdict, en: str, zh: str) -> None:
     """Paste ``**Verdict: <status>.** <why>`` into the page as ``<claim>-verdict`` (and ``-verdict-zh``)."""
     glue.text(f"{verdict.claim}-verdict", f"**Verdict: {verdict.label('en')}.** {en}",
-              f"**判定:{verdict.label('zh')}。** {zh}")
+              f"**判定:{verdict.label('zh')}**。{zh}")
 
 
 def summary(verdicts: list[Verdict], name: str = "verdicts") -> pd.DataFrame:

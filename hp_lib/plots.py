@@ -174,6 +174,14 @@ def capacity_tradeoff(poly: pd.DataFrame, mlp: pd.DataFrame, best_degree=None):
     right.set_xlabel("model capacity (MLP width)")
     right.set_ylabel("cross-entropy loss")
     right.set_title("neural networks", fontsize=10)
-    right.legend(fontsize=8)
+    acc = right.twinx()
+    sns.lineplot(data=mlp, x="width", y="val_acc", errorbar="sd", marker="s", color=COLORS["acc"],
+                 label="validation accuracy", ax=acc, legend=False)
+    acc.set_ylabel("validation accuracy")
+    acc.set_ylim(0, 1)
+    acc.grid(False)
+    handles = right.get_legend_handles_labels()[0] + acc.get_legend_handles_labels()[0]
+    labels = right.get_legend_handles_labels()[1] + acc.get_legend_handles_labels()[1]
+    right.legend(handles, labels, fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig

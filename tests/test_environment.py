@@ -48,3 +48,19 @@ def test_installed_versions_match_the_pins(root):
 
     for name, pinned in requirements(root).items():
         assert version(name) == pinned, f"{name}: installed {version(name)}, pinned {pinned}"
+
+
+def test_hp_lib_is_installed_editable():
+    import json
+    from importlib.metadata import distribution
+
+    direct_url = json.loads(distribution("hp_lib").read_text("direct_url.json"))
+    assert direct_url["dir_info"].get("editable") is True
+
+
+def test_the_kernel_is_registered_inside_the_environment():
+    import sys
+    from pathlib import Path
+
+    spec = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "hp-book" / "kernel.json"
+    assert spec.exists(), spec

@@ -53,7 +53,7 @@ fi
 
 # 3. hp_lib (editable, this clone) and the Jupyter kernel ----------------------------------------------
 here=$(pwd -P)
-installed=$(cd / && "$here/.venv/bin/python" -c 'import hp_lib, os; print(os.path.dirname(os.path.dirname(os.path.realpath(hp_lib.__file__))))' 2>/dev/null || true)
+installed=$(cd / && env -u PYTHONPATH "$here/.venv/bin/python" -c 'import hp_lib, os; print(os.path.dirname(os.path.dirname(os.path.realpath(hp_lib.__file__))))' 2>/dev/null || true)
 if [ "$installed" != "$here" ]; then
   say "installing hp_lib from $here (editable)"
   .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .

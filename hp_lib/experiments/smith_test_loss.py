@@ -161,8 +161,8 @@ def describe_range_test(setup: RangeTest, profile: str) -> dict[str, str]:
                f"samples), LR growing {ramp_en} from {setup.start_lr:g} to {setup.end_lr:g} over "
                f"{setup.steps:,} steps at batch size {setup.base.batch_size}, momentum 0.9, WD 1e-4, "
                f"mean of {n} seed{'s' if n > 1 else ''}, profile `{profile}`"),
-        "zh": (f"本書:{model} 於 {data}({setup.base.n_train:,} 筆訓練、{setup.base.n_val:,} 筆驗證樣本),"
-               f"學習率在 {setup.steps:,} 步內從 {setup.start_lr:g} {ramp_zh}增加到 {setup.end_lr:g},"
+        "zh": (f"本書實驗:在 {data} 上訓練 {model}({setup.base.n_train:,} 筆訓練、{setup.base.n_val:,} 筆驗證樣本),"
+               f"學習率在 {setup.steps:,} 步內從 {setup.start_lr:g} 以{ramp_zh}方式增加到 {setup.end_lr:g},"
                f"批次量 {setup.base.batch_size},動量 0.9,權重衰減 1e-4,{n} 個隨機種子的平均,設定檔 `{profile}`"),
     }
 
@@ -175,11 +175,12 @@ def describe_capacity(poly: PolynomialSweep, setup: CapacitySweep, profile: str)
                f"{poly.n_train} noisy samples, median and interquartile range over {len(poly.seeds)} draws; right: "
                f"MLPs with two hidden layers of width {widths} on {data} ({setup.base.n_train:,} training "
                f"samples), each trained for {setup.base.steps:,} SGD steps (LR {setup.base.lr}, momentum 0.9, "
-               f"no weight decay), mean ± std of {len(setup.seeds)} seeds; profile `{profile}`"),
-        "zh": (f"本書,左:以最小平方法將 {poly.degrees[0]}–{poly.degrees[-1]} 次多項式擬合到 {poly.n_train} 個含雜訊的樣本,"
-               f"{len(poly.seeds)} 次抽樣的中位數與四分位距;右:兩個隱藏層、寬度 {widths} 的 MLP,於 {data}"
-               f"({setup.base.n_train:,} 筆訓練樣本),各以 SGD 訓練 {setup.base.steps:,} 步(學習率 {setup.base.lr},"
-               f"動量 0.9,無權重衰減),{len(setup.seeds)} 個隨機種子的平均 ± 標準差;設定檔 `{profile}`"),
+               f"no weight decay), mean ± std of {len(setup.seeds)} seeds, validation accuracy on the right axis; "
+               f"profile `{profile}`"),
+        "zh": (f"本書實驗:左圖以最小平方法將 {poly.degrees[0]}–{poly.degrees[-1]} 次多項式擬合到 {poly.n_train} 個含雜訊的樣本,"
+               f"{len(poly.seeds)} 次抽樣的中位數與四分位距;右圖在 {data}({setup.base.n_train:,} 筆訓練樣本)上"
+               f"訓練兩個隱藏層、寬度 {widths} 的 MLP,各以 SGD 訓練 {setup.base.steps:,} 步(學習率 {setup.base.lr},"
+               f"動量 0.9,無權重衰減),{len(setup.seeds)} 個隨機種子的平均 ± 標準差,右軸為驗證準確率;設定檔 `{profile}`"),
     }
 
 
@@ -224,7 +225,7 @@ def remark_1(histories: list[History]) -> claims.Verdict:
               f"驗證準確率變化 {e['val_acc_change']:+.1%}。")
         if verdict.status == claims.INCONCLUSIVE:
             en += " The rise is visible in the training loss or the accuracy as well."
-            zh += "這個上升在訓練損失或準確率中也看得到。"
+            zh += "訓練損失或準確率也反映出了這段變化。"
     claims.glue_verdict(verdict, en, zh)
     return verdict
 
@@ -247,16 +248,24 @@ def _rise(r: float) -> tuple[str, str]:
     """A relative rise in words: '167% higher' below 10×, '2,524× the minimum' above."""
     if r < 9:
         return f"{r:.0%} higher", f"高出 {r:.0%}"
-    return f"{1 + r:,.0f}× the minimum", f"為最小值的 {1 + r:,.0f} 倍"
+    return f"{1 + r:,.0f}× the minimum", f"是最低值的 {1 + r:,.0f} 倍"
 
 
-def _trade_off_text(e: dict, what_en: str, what_zh: str) -> tuple[str, str]:
+def _trade_off_text(e: dict, what_en: str, what_zh: str, unit_en: str, unit_zh: str) -> tuple[str, str]:
     small, large = _rise(e["rise_small_end"]), _rise(e["rise_large_end"])
-    en = (f"{what_en}: the test loss is lowest at {e['best_capacity']} ({e['min_val_loss']:.3f}), {small[0]} at "
-          f"the smallest and {large[0]} at the largest capacity, while the training loss falls from "
-          f"{e['train_loss_small']:.3f} to {e['train_loss_large']:.3f}")
-    zh = (f"{what_zh}:測試損失在 {e['best_capacity']} 時最低({e['min_val_loss']:.3f}),在最小容量{small[1]},"
-          f"在最大容量{large[1]},而訓練損失從 {e['train_loss_small']:.3f} 降到 {e['train_loss_large']:.3f}")
+    at = f"{unit_en} {e['best_capacity']} ({e['min_val_loss']:.3f})"
+    at_zh = f"{unit_zh} {e['best_capacity']} 時最低({e['min_val_loss']:.3f})"
+    if e["rise_small_end"] == 0:  # the smallest model is the best: no underfitting side
+        en = f"{what_en}: the test loss is lowest at the smallest capacity, {at}, and {large[0]} at the largest"
+        zh = f"{what_zh}:測試損失在最小容量,即{at_zh},最大容量時{large[1]}"
+    elif e["rise_large_end"] == 0:  # the largest model is the best: no overfitting side
+        en = f"{what_en}: the test loss is lowest at the largest capacity, {at}, and {small[0]} at the smallest"
+        zh = f"{what_zh}:測試損失在最大容量,即{at_zh},最小容量時{small[1]}"
+    else:
+        en = f"{what_en}: the test loss is lowest at {at}, {small[0]} at the smallest and {large[0]} at the largest capacity"
+        zh = f"{what_zh}:測試損失在{at_zh},最小容量時{small[1]},最大容量時{large[1]}"
+    en += f", while the training loss falls from {e['train_loss_small']:.3f} to {e['train_loss_large']:.3f}"
+    zh += f",而訓練損失從 {e['train_loss_small']:.3f} 降到 {e['train_loss_large']:.3f}"
     return en, zh
 
 
@@ -266,14 +275,15 @@ def remark_2(poly_table: pd.DataFrame, mlp_table: pd.DataFrame) -> claims.Verdic
     mlp = claims.remark_2(mlp_table, "width")
     verdict = claims.combine("smith-remark-2", {"polynomial": poly, "mlp": mlp})
     labels = {v: (claims.LABELS["en"][v], claims.LABELS["zh"][v]) for v in claims.LABELS["en"]}
-    p_en, p_zh = _trade_off_text(poly.evidence, "Polynomials (degree)", "多項式(次數)")
-    m_en, m_zh = _trade_off_text(mlp.evidence, "MLPs (width)", "MLP(寬度)")
+    p_en, p_zh = _trade_off_text(poly.evidence, "Polynomials", "多項式", "degree", "次數")
+    m_en, m_zh = _trade_off_text(mlp.evidence, "MLPs", "MLP", "width", "寬度")
     e = mlp.evidence
     peak_train = mlp_table.groupby("width")["train_loss"].mean()[e["worst_capacity"]]
     if e["worst_capacity"] not in (min(mlp_table["width"]), max(mlp_table["width"])):
-        m_en += (f"; it peaks at width {e['worst_capacity']} (training loss {peak_train:.3f} there) and falls again "
+        m_en += (f"; the test loss peaks at width {e['worst_capacity']} (training loss {peak_train:.3f} there) and falls again "
                  f"at larger widths, a second descent")
-        m_zh += f";它在寬度 {e['worst_capacity']} 達到最高(該處訓練損失 {peak_train:.3f}),更寬時又再下降,即第二次下降"
+        m_zh += (f";測試損失在寬度 {e['worst_capacity']} 達到峰值(該處訓練損失為 {peak_train:.3f}),"
+                 f"寬度再增加時又下降,即第二次下降")
     m_en += f"; the best accuracy ({e['best_val_acc']:.1%}) is at width {e['best_acc_capacity']}"
     m_zh += f";最佳準確率({e['best_val_acc']:.1%})出現在寬度 {e['best_acc_capacity']}"
     en = f"{p_en} — {labels[poly.status][0]}. {m_en} — {labels[mlp.status][0]}."
