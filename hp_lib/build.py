@@ -26,6 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -178,25 +179,17 @@ class ExperimentBar:
 # --- 2. split languages -----------------------------------------------------------------------------
 
 def to_hans(text: str) -> str:
-    import opencc
-
-    converter = _opencc()
-    out = converter.convert(text)
+    out = _opencc().convert(text)
     for wrong, right in HANS_TERMS.items():
         out = out.replace(wrong, right)
     return out
 
 
-_CONVERTER = None
-
-
+@lru_cache(maxsize=1)
 def _opencc():
-    global _CONVERTER
-    if _CONVERTER is None:
-        import opencc
+    import opencc
 
-        _CONVERTER = opencc.OpenCC("tw2sp")
-    return _CONVERTER
+    return opencc.OpenCC("tw2sp")
 
 
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
