@@ -56,7 +56,10 @@ here=$(pwd -P)
 installed=$(cd / && env -u PYTHONPATH "$here/.venv/bin/python" -c 'import hp_lib, os; print(os.path.dirname(os.path.dirname(os.path.realpath(hp_lib.__file__))))' 2>/dev/null || true)
 if [ "$installed" != "$here" ]; then
   say "installing hp_lib from $here (editable)"
-  .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+  # setuptools is chatty about editable installs: show its output only if the install fails
+  log=$(mktemp)
+  .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e . >"$log" 2>&1 || { cat "$log"; exit 1; }
+  rm -f "$log"
 fi
 if [ ! -f .venv/share/jupyter/kernels/hp-book/kernel.json ]; then
   say "registering the Jupyter kernel 'hp-book' inside the environment"
