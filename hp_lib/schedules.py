@@ -10,6 +10,7 @@ whole configuration is JSON (and so a cache key); ``from_spec`` turns such a dic
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Callable
 
@@ -23,6 +24,107 @@ def constant(value: float) -> Schedule:
         return float(value)
 
     return schedule
+
+
+def step_decay(value: float, step_size: int, gamma: float) -> Schedule:
+    """Step decay (the lecture's "step" schedule; ``torch.optim.lr_scheduler.StepLR``):
+    :math:`f(t) = v\\,\\gamma^{\\lfloor t / s \\rfloor}`."""
+    _check_positive_int(step_size=step_size)
+
+    def schedule(step: int) -> float:
+        return value * gamma ** (step // step_size)
+
+    return schedule
+
+
+def multistep(value: float, milestones, gamma: float) -> Schedule:
+    """Decay by ``gamma`` at each milestone (``MultiStepLR``; the paper's Caffe "multistep" policy):
+    :math:`f(t) = v\\,\\gamma^{\\#\\{m_i \\le t\\}}`."""
+    milestones = sorted(int(m) for m in milestones)
+
+    def schedule(step: int) -> float:
+        return value * gamma ** bisect.bisect_right(milestones, step)
+
+    return schedule
+
+
+def exponential(value: float, k: float) -> Schedule:
+    """Exponential decay in the lecture's form :math:`f(t) = v\\,e^{-k t}` (``ExponentialLR`` with
+    :math:`\\gamma = e^{-k}`)."""
+
+    def schedule(step: int) -> float:
+        return value * math.exp(-k * step)
+
+    return schedule
+
+
+def inverse_time(value: float, k: float) -> Schedule:
+    """1/t decay (CS231n notes, "Annealing the learning rate"): :math:`f(t) = v / (1 + k t)`."""
+
+    def schedule(step: int) -> float:
+        return value / (1.0 + k * step)
+
+    return schedule
+
+
+def cosine(value: float, total_steps: int, min_value: float = 0.0) -> Schedule:
+    """Cosine annealing (Loshchilov & Hutter 2017; ``CosineAnnealingLR``) from ``value`` to ``min_value``
+    over ``total_steps``, then constant:
+    :math:`f(t) = m + \\tfrac12 (v - m)\\,(1 + \\cos(\\pi\\,\\min(t, T)/T))`."""
+    _check_positive_int(total_steps=total_steps)
+
+    def schedule(step: int) -> float:
+        t = min(step, total_steps)
+        return min_value + 0.5 * (value - min_value) * (1 + math.cos(math.pi * t / total_steps))
+
+    return schedule
+
+
+def sgdr(max_lr: float, t0: int, t_mult: int = 1, min_lr: float = 0.0) -> Schedule:
+    """Cosine annealing with warm restarts, SGDR (Loshchilov & Hutter 2017; ``CosineAnnealingWarmRestarts``).
+    Cycle :math:`i` lasts :math:`T_i = t_0\\,t_\\text{mult}^i` steps; within it
+    :math:`f = m + \\tfrac12 (M - m)(1 + \\cos(\\pi\\,T_\\text{cur}/T_i))`."""
+    _check_positive_int(t0=t0, t_mult=t_mult)
+
+    def schedule(step: int) -> float:
+        t_cur, t_i = step, t0
+        while t_cur >= t_i:
+            t_cur -= t_i
+            t_i *= t_mult
+        return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * t_cur / t_i))
+
+    return schedule
+
+
+def linear_warmup(schedule: Schedule, warmup_steps: int, start_factor: float = 0.0) -> Schedule:
+    """``schedule`` scaled by a factor that grows linearly from ``start_factor`` to 1 over ``warmup_steps``
+    (Goyal et al. 2017's gradual warmup; ``LinearLR`` chained with another scheduler):
+    :math:`f(t) = g(t)\\,(s + (1 - s)\\,\\min(t, W)/W)`."""
+    _check_positive_int(warmup_steps=warmup_steps)
+
+    def warmed(step: int) -> float:
+        return schedule(step) * (start_factor + (1 - start_factor) * min(step, warmup_steps) / warmup_steps)
+
+    return warmed
+
+
+def noam(d_model: int, warmup_steps: int, scale: float = 1.0) -> Schedule:
+    """The Transformer schedule (Vaswani et al. 2017, "Noam"), with :math:`n = t + 1`:
+    :math:`f(t) = s\\,d^{-1/2} \\min(n^{-1/2},\\; n\\,W^{-3/2})` — linear warmup, then
+    :math:`\\propto 1/\\sqrt{n}`."""
+    _check_positive_int(d_model=d_model, warmup_steps=warmup_steps)
+
+    def schedule(step: int) -> float:
+        n = step + 1
+        return scale * d_model ** -0.5 * min(n ** -0.5, n * warmup_steps ** -1.5)
+
+    return schedule
+
+
+def _check_positive_int(**values) -> None:
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
 
 
 def range_test(start_lr: float, end_lr: float, num_steps: int, mode: str = "exp") -> Schedule:
@@ -55,6 +157,9 @@ def triangular(base_lr: float, max_lr: float, step_size_up: int, step_size_down:
     fraction of the way up (then down) and
     :math:`f(t) = a + (b - a)\\,\\max(0, \\text{height}(x))\\,\\text{scale}(\\text{cycle}, t)` with scale 1
     (``triangular``), :math:`1/2^{\\text{cycle}-1}` (``triangular2``) or :math:`\\gamma^t` (``exp_range``).
+
+    Cyclical momentum is the same rule with the bounds swapped: ``triangular(max_momentum,
+    base_momentum, ...)`` falls while the LR rises, as ``CyclicLR(cycle_momentum=True)`` does.
     """
     if mode not in ("triangular", "triangular2", "exp_range"):
         raise ValueError(f"unknown triangular mode {mode!r}; allowed: 'triangular', 'triangular2', 'exp_range'")
@@ -110,6 +215,11 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal: s
             (total_steps - 1, max_lr, min_lr, base_momentum, max_momentum),
         ]
 
+    ends = [0.0] + [phase[0] for phase in phases]
+    if any(b <= a for a, b in zip(ends, ends[1:])):
+        raise ValueError(f"one_cycle phases need at least one step each: pct_start={pct_start} with "
+                         f"total_steps={total_steps} gives phase ends {ends[1:]}")
+
     def value(step: int, which: int) -> float:
         start_step = 0.0
         for i, (end_step, lr_a, lr_b, m_a, m_b) in enumerate(phases):
@@ -123,7 +233,72 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal: s
     return (lambda step: value(step, 0)), (lambda step: value(step, 1))
 
 
-SCHEDULES = {"constant": constant, "range_test": range_test, "triangular": triangular}
+def caffe_one_cycle(base_lr: float, max_lr: float, stepsize: int, momentum: float,
+                    min_momentum: float) -> tuple[Schedule, Schedule]:
+    """Smith's own 1cycle policy, as the Caffe solver of the paper ran it (its published logs; SOURCES §1.2).
+
+    LR: linear from ``base_lr`` to ``max_lr`` over ``stepsize`` steps, linear from ``max_lr`` to 0 at
+    ``2·stepsize``, then constant ``base_lr/1000``. Momentum: the paper's appendix A.2 code, with
+    :math:`m` = ``momentum``, :math:`m_0` = ``min_momentum``, :math:`s` = ``stepsize``,
+    :math:`c = \\lfloor t / 2s \\rfloor`, :math:`x = (t - (2c + 1) s)/s`:
+    :math:`\\mu(t) = m + (m_0 - m) \\min(1, \\max(0, (1 - |x|)/2^c))` — down to ``min_momentum`` and back,
+    then (an artefact of that code) a second triangle at half the amplitude.
+    Returns the pair ``(lr, momentum)``.
+    """
+    _check_positive_int(stepsize=stepsize)
+
+    def lr(step: int) -> float:
+        if step <= stepsize:
+            return base_lr + (max_lr - base_lr) * step / stepsize
+        if step <= 2 * stepsize:
+            return max_lr * (1 - (step - stepsize) / stepsize)
+        return base_lr / 1000
+
+    def mom(step: int) -> float:
+        cycle = step // (2 * stepsize)
+        x = (step - (2 * cycle + 1) * stepsize) / stepsize
+        return momentum + (min_momentum - momentum) * min(1.0, max(0.0, (1 - abs(x)) * 0.5 ** cycle))
+
+    return lr, mom
+
+
+class ReduceOnPlateau:
+    """Multiply the value by ``factor`` when the metric has not improved for ``patience`` updates, down to
+    ``min_value`` (CS231n notes: halve the LR when the validation loss plateaus; by default down to 1/1024
+    of the start). The stateful exception among the schedules: it needs the metric, so it is called
+    explicitly, ``value = plateau.update(val_loss)``, once per evaluation.
+
+    Improvement means ``metric < best·(1 - threshold)``; the numbers are those of
+    ``ReduceLROnPlateau(mode="min", threshold_mode="rel", cooldown=0)``.
+    """
+
+    def __init__(self, initial: float, factor: float = 0.5, patience: int = 10, min_value: float | None = None,
+                 threshold: float = 1e-4):
+        if not 0 < factor < 1:
+            raise ValueError(f"factor must be in (0, 1), got {factor}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
+        self.value = float(initial)
+        self.factor, self.patience, self.threshold = factor, patience, threshold
+        self.min_value = initial / 1024 if min_value is None else min_value
+        self.best, self.bad_updates = math.inf, 0
+
+    def update(self, metric: float) -> float:
+        if metric < self.best * (1 - self.threshold):
+            self.best, self.bad_updates = metric, 0
+        else:
+            self.bad_updates += 1
+        if self.bad_updates > self.patience:
+            self.value = max(self.value * self.factor, self.min_value)
+            self.bad_updates = 0
+        return self.value
+
+
+SCHEDULES = {
+    "constant": constant, "step_decay": step_decay, "multistep": multistep, "exponential": exponential,
+    "inverse_time": inverse_time, "cosine": cosine, "sgdr": sgdr, "noam": noam, "range_test": range_test,
+    "triangular": triangular,
+}
 
 
 def from_spec(spec: float | dict) -> Schedule:
