@@ -43,7 +43,7 @@ def commit() -> str:
         return "unknown"
 
 
-def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=(), **extra) -> dict:
+def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=(), **extra) -> None:
     """Save ``fig`` as ``<fig_id>.png`` with a provenance JSON beside it; glue it into the notebook."""
     out = paths.figures_dir(profile) / os.environ.get("HP_BOOK_NOTEBOOK", "interactive")
     out.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,6 @@ def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=
     }
     (out / f"{fig_id}.json").write_text(json.dumps(provenance, indent=1, default=str))
     _glue(fig_id, png, provenance)
-    return provenance
 
 
 def provenance_line(p: dict) -> str:
@@ -183,5 +182,39 @@ def capacity_tradeoff(poly: pd.DataFrame, mlp: pd.DataFrame, best_degree=None):
     handles = right.get_legend_handles_labels()[0] + acc.get_legend_handles_labels()[0]
     labels = right.get_legend_handles_labels()[1] + acc.get_legend_handles_labels()[1]
     right.legend(handles, labels, fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def schedule_grid(named: dict, steps: int, ncols: int = 3, log_y: bool = False, panel_size=(3.6, 2.6)):
+    """One small panel per schedule: ``named`` maps a title to a schedule ``f(step)``, to a pair
+    ``(lr, momentum)`` (momentum drawn on a right axis), or to a dict of labelled schedules sharing a panel.
+    Every panel plots ``f(t)`` for ``t`` in ``range(steps)``."""
+    n = len(named)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), squeeze=False)
+    t = np.arange(steps)
+    for ax, (title, sched) in zip(axes.flat, named.items()):
+        if isinstance(sched, tuple):
+            lr, momentum = sched
+            ax.plot(t, [lr(i) for i in t], color=COLORS["train"], label="lr")
+            ax2 = ax.twinx()
+            ax2.plot(t, [momentum(i) for i in t], color=COLORS["val"], ls="--", label="momentum")
+            ax2.set_ylabel("momentum", color=COLORS["val"], fontsize=8)
+            ax2.tick_params(labelsize=7)
+            ax2.grid(False)
+        elif isinstance(sched, dict):
+            for label, f in sched.items():
+                ax.plot(t, [f(i) for i in t], label=label, lw=1.2)
+            ax.legend(fontsize=7)
+        else:
+            ax.plot(t, [sched(i) for i in t], color=COLORS["train"])
+        if log_y:
+            ax.set_yscale("log")
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("step", fontsize=8)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig

@@ -11,6 +11,7 @@ whole configuration is JSON (and so a cache key); ``from_spec`` turns such a dic
 from __future__ import annotations
 
 import bisect
+import inspect
 import math
 from typing import Callable
 
@@ -63,6 +64,28 @@ def inverse_time(value: float, k: float) -> Schedule:
 
     def schedule(step: int) -> float:
         return value / (1.0 + k * step)
+
+    return schedule
+
+
+def polynomial(value: float, total_steps: int, power: float = 1.0, end_value: float = 0.0) -> Schedule:
+    """Polynomial decay to ``end_value`` at ``total_steps``, then constant (``PolynomialLR`` when
+    ``end_value`` is 0; ``power=1`` is the lecture's linear decay :math:`v\\,(1 - t/T)`):
+    :math:`f(t) = e + (v - e)\\,(1 - \\min(t, T)/T)^p`."""
+    _check_positive_int(total_steps=total_steps)
+
+    def schedule(step: int) -> float:
+        return end_value + (value - end_value) * (1 - min(step, total_steps) / total_steps) ** power
+
+    return schedule
+
+
+def inverse_sqrt(value: float) -> Schedule:
+    """Inverse square-root decay (the lecture's :math:`\\alpha_0/\\sqrt{t}`, with :math:`t` counted from 1):
+    :math:`f(t) = v / \\sqrt{t + 1}`."""
+
+    def schedule(step: int) -> float:
+        return value / math.sqrt(step + 1)
 
     return schedule
 
@@ -296,7 +319,7 @@ class ReduceOnPlateau:
 
 SCHEDULES = {
     "constant": constant, "step_decay": step_decay, "multistep": multistep, "exponential": exponential,
-    "inverse_time": inverse_time, "cosine": cosine, "sgdr": sgdr, "noam": noam, "range_test": range_test,
+    "inverse_time": inverse_time, "polynomial": polynomial, "inverse_sqrt": inverse_sqrt, "cosine": cosine, "sgdr": sgdr, "noam": noam, "range_test": range_test,
     "triangular": triangular,
 }
 
@@ -312,7 +335,10 @@ def from_spec(spec: float | dict) -> Schedule:
     name = spec["name"]
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; valid schedules: {', '.join(SCHEDULES)}")
-    return SCHEDULES[name](**kwargs)
+    try:
+        return SCHEDULES[name](**kwargs)
+    except TypeError as e:  # a missing or unknown argument: say which arguments the schedule takes
+        raise ValueError(f"schedule {name!r}: {e}; it takes {inspect.signature(SCHEDULES[name])}") from None
 
 
 def apply(optimizer, lr: float | None = None, momentum: float | None = None) -> None:

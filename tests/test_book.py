@@ -60,8 +60,9 @@ def test_stable_ids_are_anchors_in_every_language(smoke_site, root):
 def test_each_figure_file_is_embedded(smoke_site, root):
     figures = sorted((smoke_site / "figures" / "smoke").rglob("*.png"))
     assert {f.stem for f in figures} >= {"smith-fig-1a", "smith-fig-1b", "smith-fig-2"}
+    pages = {Path(p).name: p for p in build.toc_files(root)}
     for png in figures:
-        page = f"notebooks/{png.parent.name}"
+        page = pages[png.parent.name]
         digest = hashlib.sha256(png.read_bytes()).hexdigest()
         provenance = json.loads(png.with_suffix(".json").read_text())
         assert provenance["id"] == png.stem and provenance["profile"] == "smoke"
@@ -69,7 +70,8 @@ def test_each_figure_file_is_embedded(smoke_site, root):
         for lang in LANGS:
             page_html = html(smoke_site, lang, page)
             images = re.findall(r'<img[^>]+src="([^"]+)"', page_html)
-            embedded = {hashlib.sha256((smoke_site / "html" / lang / "notebooks" / src).read_bytes()).hexdigest()
+            page_dir = (smoke_site / "html" / lang / page).parent
+            embedded = {hashlib.sha256((page_dir / src).read_bytes()).hexdigest()
                         for src in images if not src.startswith(("http", "data:"))}
             assert digest in embedded, f"{lang}/{page}: {png.name} is not shown"
             assert f'id="{png.stem}"' in page_html

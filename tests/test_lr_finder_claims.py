@@ -40,7 +40,7 @@ def test_config_builds_a_range_test():
 
 
 def test_short_range_test():
-    h = lr_finder.range_test(_base(), 1e-3, 0.3, 80, mode="linear", eval_every=10)
+    h = lr_finder.run_config_range_test(_base(), 1e-3, 0.3, 80, mode="linear", eval_every=10)
     assert h.attrs["status"] == "ok"
     ev = lr_finder.evaluations(h)
     assert ev["step"].tolist() == [9, 19, 29, 39, 49, 59, 69, 79]

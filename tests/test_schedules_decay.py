@@ -44,6 +44,8 @@ REFERENCES = {
                                     schedules.sgdr(0.5, 50, t_mult=2, min_lr=0.01), 1e-9),
     "CosineAnnealingWarmRestarts-T_mult-1": (lambda o: S.CosineAnnealingWarmRestarts(o, T_0=70, T_mult=1),
                                              schedules.sgdr(0.5, 70), 1e-9),
+    "PolynomialLR": (lambda o: S.PolynomialLR(o, total_iters=1_000, power=2.0),
+                     schedules.polynomial(0.5, 1_000, power=2.0), 1e-9),
     "LinearLR": (lambda o: S.LinearLR(o, start_factor=0.1, total_iters=500),
                  schedules.linear_warmup(schedules.constant(0.5), 500, start_factor=0.1), 1e-9),
     "LinearLR+ExponentialLR": (
@@ -64,6 +66,10 @@ def test_matches_torch_scheduler(name):
 
 def test_closed_forms():
     assert schedules.inverse_time(0.5, 0.01)(100) == approx(0.25)
+    assert schedules.inverse_sqrt(0.5)(0) == approx(0.5) and schedules.inverse_sqrt(0.5)(99) == approx(0.05)
+    linear = schedules.polynomial(0.5, 100)
+    assert linear(0) == approx(0.5) and linear(50) == approx(0.25) and linear(100) == 0 and linear(200) == 0
+    assert schedules.polynomial(0.5, 100, end_value=0.1)(50) == approx(0.3)
     assert schedules.exponential(0.5, 0.1)(10) == approx(0.5 / math.e)
     cos = schedules.cosine(1.0, 100, min_value=0.1)
     assert cos(0) == approx(1.0) and cos(50) == approx(0.55) and cos(100) == approx(0.1) and cos(500) == approx(0.1)
@@ -89,6 +95,11 @@ def test_bad_arguments_name_the_argument():
                        (lambda: schedules.caffe_one_cycle(0.1, 1, 0, 0.95, 0.85), "stepsize")):
         with pytest.raises(ValueError, match=name):
             make()
+
+
+def test_from_spec_bad_arguments_say_what_the_schedule_takes():
+    with pytest.raises(ValueError, match="total_steps"):
+        schedules.from_spec({"name": "cosine", "max_lr": 0.1})
 
 
 def test_from_spec_knows_every_decay():
@@ -195,6 +206,7 @@ def test_sgdr_restarts_at_the_top_and_stays_in_bounds(value, t0, t_mult, step):
 def test_decays_never_increase(value, gamma, size, step):
     for f in (schedules.step_decay(value, size, gamma), schedules.exponential(value, gamma / size),
               schedules.inverse_time(value, gamma), schedules.cosine(value, size * 3),
+              schedules.polynomial(value, size, power=gamma * 3), schedules.inverse_sqrt(value),
               schedules.multistep(value, [size, 2 * size, 5 * size], gamma)):
         assert f(step + 1) <= f(step) * (1 + 1e-12) and f(step) <= value * (1 + 1e-12)
 
