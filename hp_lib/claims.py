@@ -157,3 +157,67 @@ def summary(verdicts: list[Verdict], name: str = "verdicts") -> pd.DataFrame:
     zh = "| 項目 | 判定 |\n|---|---|\n" + "\n".join(f"| {c} | {z} |" for c, _, z in rows)
     glue.text(name, en, zh)
     return pd.DataFrame(rows, columns=["item", "verdict", "判定"])
+
+
+def _last_quarter_drop(curve: pd.DataFrame) -> float:
+    """Relative fall of the test loss over the last quarter of a run."""
+    v = curve["val_loss"].to_numpy()
+    q = v[int(len(v) * 0.75)]
+    return float((q - v[-1]) / v[-1])
+
+
+def underfitting(small_lr: pd.DataFrame, large_lr: pd.DataFrame, ratio: float = 2.0) -> Verdict:
+    """Smith Fig. 3a: at a too-small LR the test loss keeps falling (underfitting) while at a good LR it
+    falls fast and flattens, "a positive clue" of a better final accuracy.
+
+    From test-loss curves (``step``, ``val_loss``, ``val_acc``, mean over seeds) of the two runs:
+
+    * reproduced: over the last quarter of training the small-LR loss still falls at least ``ratio`` times
+      faster (relatively) than the large-LR loss, and the large LR ends with the lower loss and the
+      higher accuracy;
+    * inconclusive: the large LR ends better, but its loss has not flattened more than the small LR's;
+    * not reproduced: the large LR does not end better.
+    """
+    drop_small, drop_large = _last_quarter_drop(small_lr), _last_quarter_drop(large_lr)
+    evidence = {"drop_small": drop_small, "drop_large": drop_large,
+                "loss_small": float(small_lr["val_loss"].iloc[-1]), "loss_large": float(large_lr["val_loss"].iloc[-1]),
+                "acc_small": float(small_lr["val_acc"].iloc[-1]), "acc_large": float(large_lr["val_acc"].iloc[-1])}
+    better = evidence["loss_large"] < evidence["loss_small"] and evidence["acc_large"] > evidence["acc_small"]
+    if not better:
+        return Verdict("smith-fig-3a", NOT_REPRODUCED, evidence)
+    flatter = drop_small > ratio * max(drop_large, 0.0)
+    return Verdict("smith-fig-3a", REPRODUCED if flatter else INCONCLUSIVE, evidence)
+
+
+def larger_model_underfits_less(small: pd.DataFrame, large: pd.DataFrame) -> Verdict:
+    """Smith Fig. 3b: over the first epochs the larger-capacity network's test loss falls further (and
+    its accuracy is higher): it underfits less. Reproduced if both hold at the end of the budget."""
+    evidence = {"loss_small": float(small["val_loss"].iloc[-1]), "loss_large": float(large["val_loss"].iloc[-1]),
+                "acc_small": float(small["val_acc"].iloc[-1]), "acc_large": float(large["val_acc"].iloc[-1])}
+    lower = evidence["loss_large"] < evidence["loss_small"]
+    higher = evidence["acc_large"] > evidence["acc_small"]
+    status = REPRODUCED if lower and higher else (INCONCLUSIVE if lower or higher else NOT_REPRODUCED)
+    return Verdict("smith-fig-3b", status, evidence)
+
+
+def weight_decay_range_test(by_wd: dict[float, pd.DataFrame], small: float, good: float, large: float) -> Verdict:
+    """Smith Fig. 4a: in LR range tests, the good weight decay stays stable over a larger LR range and
+    reaches a lower loss than the small one; the large one becomes unstable at a smaller LR.
+
+    For each weight decay: ``stable_to`` = the LR where the stable part ends (see :func:`stable_part`;
+    the last LR when it never blows up) and ``min_loss`` = its lowest validation loss.
+
+    * reproduced: stable_to(good) ≥ stable_to(small), min_loss(good) ≤ min_loss(small), and
+      stable_to(large) < stable_to(good);
+    * inconclusive: one or two of the three hold; not reproduced: none.
+    """
+    evidence = {}
+    for wd, ev in by_wd.items():
+        stable = stable_part(ev)
+        end = ev["lr"].iloc[len(stable)] if len(stable) < len(ev) else ev["lr"].iloc[-1]
+        evidence[wd] = {"stable_to": float(end), "min_loss": float(stable["val_loss"].min())}
+    e = evidence
+    checks = [e[good]["stable_to"] >= e[small]["stable_to"], e[good]["min_loss"] <= e[small]["min_loss"],
+              e[large]["stable_to"] < e[good]["stable_to"]]
+    status = REPRODUCED if all(checks) else (INCONCLUSIVE if any(checks) else NOT_REPRODUCED)
+    return Verdict("smith-fig-4a", status, {"by_wd": evidence, "checks": checks})

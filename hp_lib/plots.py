@@ -218,3 +218,28 @@ def schedule_grid(named: dict, steps: int, ncols: int = 3, log_y: bool = False, 
         ax.set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def curves(groups: dict, x: str = "step", y: str = "val_loss", xlabel: str = "iteration",
+           ylabel: str = "test (validation) loss", log_x: bool = False, top: float | None = None,
+           colors=None, title=None):
+    """Mean (line) and single seeds (thin) of ``y`` against ``x`` for labelled groups of evaluation
+    frames: ``groups = {label: [frame per seed]}`` (rows without ``y`` are skipped)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    palette = colors or sns.color_palette("tab10")
+    for (label, frames), color in zip(groups.items(), palette):
+        frames = [f.dropna(subset=[y]) for f in frames]
+        for f in frames:
+            ax.plot(f[x], f[y], color=color, lw=0.6, alpha=0.3)
+        mean = _mean_by(frames, "step", [x, y] if x != "step" else [y])
+        ax.plot(mean[x], mean[y], color=color, lw=1.6, label=label)
+    if log_x:
+        ax.set_xscale("log")
+    if top is not None:  # a blow-up leaves the frame
+        ax.set_ylim(0, top)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
