@@ -160,10 +160,11 @@ def summary(verdicts: list[Verdict], name: str = "verdicts") -> pd.DataFrame:
 
 
 def _last_quarter_drop(curve: pd.DataFrame) -> float:
-    """Relative fall of the test loss over the last quarter of a run."""
+    """The share of a run's whole fall of the test loss that happens in its last quarter: how far from
+    horizontal the end of the curve is, in the units of its own plot."""
     v = curve["val_loss"].to_numpy()
     q = v[int(len(v) * 0.75)]
-    return float((q - v[-1]) / v[-1])
+    return float((q - v[-1]) / (v[0] - v[-1]))
 
 
 def underfitting(small_lr: pd.DataFrame, large_lr: pd.DataFrame, ratio: float = 2.0) -> Verdict:
@@ -172,9 +173,9 @@ def underfitting(small_lr: pd.DataFrame, large_lr: pd.DataFrame, ratio: float = 
 
     From test-loss curves (``step``, ``val_loss``, ``val_acc``, mean over seeds) of the two runs:
 
-    * reproduced: over the last quarter of training the small-LR loss still falls at least ``ratio`` times
-      faster (relatively) than the large-LR loss, and the large LR ends with the lower loss and the
-      higher accuracy;
+    * reproduced: the share of its whole fall that the small-LR loss makes in the last quarter of training
+      is at least ``ratio`` times the large-LR loss's share (it is still falling where the other is
+      horizontal), and the large LR ends with the lower loss and the higher accuracy;
     * inconclusive: the large LR ends better, but its loss has not flattened more than the small LR's;
     * not reproduced: the large LR does not end better.
     """

@@ -142,3 +142,39 @@ def test_remark_2_not_reproduced_for_monotone_loss():
 def test_verdict_labels():
     assert claims.Verdict("x", claims.INCONCLUSIVE).label("zh") == "無定論"
     assert claims.Verdict("x", claims.NOT_REPRODUCED).label() == "not reproduced"
+
+
+# --- Figs. 3a, 3b, 4a -----------------------------------------------------------------------------------
+
+def _curve(losses, accs):
+    return pd.DataFrame({"step": np.arange(len(losses)), "val_loss": losses, "val_acc": accs})
+
+
+def test_underfitting_verdicts():
+    t = np.linspace(0, 1, 40)
+    still_falling = _curve(2.0 - 1.2 * t, 0.3 + 0.4 * t)           # keeps decreasing to the end
+    flat = _curve(0.3 + 1.7 * np.exp(-12 * t), 0.9 - 0.6 * np.exp(-12 * t))  # drops fast, then horizontal
+    assert claims.underfitting(still_falling, flat).status == claims.REPRODUCED
+    assert claims.underfitting(flat, still_falling).status == claims.NOT_REPRODUCED
+    also_falling = _curve(1.5 - 1.1 * t, 0.4 + 0.45 * t)            # ends better, but has not flattened
+    assert claims.underfitting(still_falling, also_falling).status == claims.INCONCLUSIVE
+
+
+def test_larger_model_verdicts():
+    small, large = _curve([2.0, 1.0, 0.8], [0.3, 0.6, 0.7]), _curve([2.0, 0.9, 0.6], [0.3, 0.7, 0.8])
+    assert claims.larger_model_underfits_less(small, large).status == claims.REPRODUCED
+    assert claims.larger_model_underfits_less(large, small).status == claims.NOT_REPRODUCED
+
+
+def test_weight_decay_range_test_verdicts():
+    lr = np.linspace(0.001, 0.1, 50)
+
+    def ev(blowup_at, floor):
+        loss = np.maximum(floor, 2.3 - 30 * lr)
+        loss[lr > blowup_at] = 50.0
+        return pd.DataFrame({"lr": lr, "val_loss": loss})
+
+    paper_like = {1e-4: ev(0.05, 0.3), 4e-3: ev(0.08, 0.2), 1e-2: ev(0.03, 0.4)}
+    assert claims.weight_decay_range_test(paper_like, 1e-4, 4e-3, 1e-2).status == claims.REPRODUCED
+    reversed_ = {1e-4: ev(0.08, 0.2), 4e-3: ev(0.03, 0.4), 1e-2: ev(0.09, 0.3)}
+    assert claims.weight_decay_range_test(reversed_, 1e-4, 4e-3, 1e-2).status == claims.NOT_REPRODUCED
