@@ -320,25 +320,35 @@ class ReduceOnPlateau:
 SCHEDULES = {
     "constant": constant, "step_decay": step_decay, "multistep": multistep, "exponential": exponential,
     "inverse_time": inverse_time, "polynomial": polynomial, "inverse_sqrt": inverse_sqrt, "cosine": cosine, "sgdr": sgdr, "noam": noam, "range_test": range_test,
-    "triangular": triangular,
+    "triangular": triangular, "one_cycle": one_cycle, "caffe_one_cycle": caffe_one_cycle,
 }
+PAIRED = ("one_cycle", "caffe_one_cycle")
 
 
 def from_spec(spec: float | dict) -> Schedule:
     """A schedule from plain data: a number is a constant; ``{"name": ..., **kwargs}`` names one of
-    ``SCHEDULES``."""
+    ``SCHEDULES``. For the policies that return ``(lr, momentum)`` (``one_cycle``, ``caffe_one_cycle``),
+    ``"select": "lr"`` or ``"momentum"`` picks one of the two."""
     if isinstance(spec, (int, float)):
         return constant(float(spec))
     if not isinstance(spec, dict) or "name" not in spec:
         raise ValueError(f"a schedule is a number or a dict with a 'name'; got {spec!r}")
-    kwargs = {k: v for k, v in spec.items() if k != "name"}
-    name = spec["name"]
+    kwargs = {k: v for k, v in spec.items() if k not in ("name", "select")}
+    name, select = spec["name"], spec.get("select")
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; valid schedules: {', '.join(SCHEDULES)}")
     try:
-        return SCHEDULES[name](**kwargs)
+        made = SCHEDULES[name](**kwargs)
     except TypeError as e:  # a missing or unknown argument: say which arguments the schedule takes
         raise ValueError(f"schedule {name!r}: {e}; it takes {inspect.signature(SCHEDULES[name])}") from None
+    if isinstance(made, tuple) != (select is not None):
+        raise ValueError(f"schedule {name!r}: 'select' (\"lr\" or \"momentum\") is needed exactly for the "
+                         f"policies that return both: {', '.join(PAIRED)}")
+    if select is None:
+        return made
+    if select not in ("lr", "momentum"):
+        raise ValueError(f"schedule {name!r}: select must be 'lr' or 'momentum', got {select!r}")
+    return made[0] if select == "lr" else made[1]
 
 
 def apply(optimizer, lr: float | None = None, momentum: float | None = None) -> None:

@@ -218,3 +218,14 @@ def test_caffe_one_cycle_bounds(base, ratio, stepsize, step):
     assert 0 <= lr(step) <= base * ratio * (1 + 1e-9)
     assert 0.85 - 1e-12 <= mom(step) <= 0.95 + 1e-12
     assert mom(stepsize) == approx(0.85) and mom(2 * stepsize) == approx(0.95)
+
+
+def test_from_spec_selects_lr_or_momentum_of_a_policy():
+    spec = {"name": "one_cycle", "max_lr": 1.0, "total_steps": 100}
+    lr, momentum = schedules.one_cycle(1.0, 100)
+    assert schedules.from_spec({**spec, "select": "lr"})(30) == approx(lr(30))
+    assert schedules.from_spec({**spec, "select": "momentum"})(30) == approx(momentum(30))
+    with pytest.raises(ValueError, match="select"):
+        schedules.from_spec(spec)
+    with pytest.raises(ValueError, match="select"):
+        schedules.from_spec({"name": "cosine", "value": 0.1, "total_steps": 10, "select": "lr"})
