@@ -222,3 +222,224 @@ def weight_decay_range_test(by_wd: dict[float, pd.DataFrame], small: float, good
               e[large]["stable_to"] < e[good]["stable_to"]]
     status = REPRODUCED if all(checks) else (INCONCLUSIVE if any(checks) else NOT_REPRODUCED)
     return Verdict("smith-fig-4a", status, {"by_wd": evidence, "checks": checks})
+
+
+def super_convergence(cycle_acc: float, cycle_steps: int, step_acc: float, step_steps: int,
+                      tolerance: float = 0.005) -> Verdict:
+    """Smith Fig. 5a: one short cycle to a large LR reaches the accuracy of a long step schedule in a
+    fraction of its iterations.
+
+    * reproduced: the cycle, with fewer iterations, ends within ``tolerance`` (absolute accuracy) of the
+      step schedule or above it;
+    * not reproduced: it ends lower than that.
+    """
+    evidence = {"cycle_acc": cycle_acc, "step_acc": step_acc, "iteration_ratio": step_steps / cycle_steps}
+    ok = cycle_steps < step_steps and cycle_acc >= step_acc - tolerance
+    return Verdict("smith-fig-5a", REPRODUCED if ok else NOT_REPRODUCED, evidence)
+
+
+def weight_decay_limits_lr(by_wd: dict[float, tuple[float, bool]], too_large: float, fail_gap: float = 0.10) -> Verdict:
+    """Smith Fig. 5b: with the same cycle to a large LR, weight decays up to 1e-4 train, while
+    ``too_large`` (1e-3) "eliminates the ability to train with such large learning rates".
+
+    ``by_wd`` maps each weight decay to (mean final accuracy, whether any run diverged). A run *fails* if it
+    diverged or ends more than ``fail_gap`` below the best weight decay.
+
+    * reproduced: ``too_large`` fails and every smaller weight decay trains;
+    * inconclusive: ``too_large`` fails, and so does some smaller weight decay;
+    * not reproduced: ``too_large`` trains.
+    """
+    best = max(acc for acc, _ in by_wd.values())
+    failed = {wd: diverged or acc < best - fail_gap for wd, (acc, diverged) in by_wd.items()}
+    evidence = {"best_acc": best, "failed": failed}
+    if not failed[too_large]:
+        return Verdict("smith-fig-5b", NOT_REPRODUCED, evidence)
+    smaller_fail = any(f for wd, f in failed.items() if wd < too_large)
+    return Verdict("smith-fig-5b", INCONCLUSIVE if smaller_fail else REPRODUCED, evidence)
+
+
+def remark_3(by_wd: dict[float, float], baseline_acc: float, baseline_wd: float, iteration_ratio: float,
+             min_spread: float = 0.05, tolerance: float = 0.005) -> Verdict:
+    """Remark 3: the amount of regularization must be balanced for each dataset and architecture; with
+    less of the other regularization, very large learning rates make training much more efficient.
+
+    From the cycle's mean final accuracy at each weight decay, and the step baseline (at ``baseline_wd``,
+    ``iteration_ratio`` times as many iterations):
+
+    * reproduced: the weight decay matters (the accuracies span at least ``min_spread``), the best one is
+      no larger than the baseline's, and it reaches the baseline's accuracy (within ``tolerance``);
+    * inconclusive: the weight decay matters, but the balanced run does not match the baseline, or needs
+      more weight decay than it;
+    * not reproduced: the weight decay hardly matters.
+    """
+    best_wd = max(by_wd, key=by_wd.get)
+    spread = max(by_wd.values()) - min(by_wd.values())
+    evidence = {"best_wd": best_wd, "best_acc": by_wd[best_wd], "spread": spread, "baseline_acc": baseline_acc,
+                "iteration_ratio": iteration_ratio}
+    if spread < min_spread:
+        return Verdict("smith-remark-3", NOT_REPRODUCED, evidence)
+    efficient = best_wd <= baseline_wd and by_wd[best_wd] >= baseline_acc - tolerance and iteration_ratio > 1
+    return Verdict("smith-remark-3", REPRODUCED if efficient else INCONCLUSIVE, evidence)
+
+
+def batch_size_tradeoff(by_tbs: dict[int, tuple[float, float]]) -> Verdict:
+    """Smith Fig. 6: "For a fixed computational budget, larger TBS yields higher test accuracy but smaller
+    TBS has lower test loss."
+
+    ``by_tbs`` maps each batch size to its (mean final accuracy, mean final loss), runs of equal time.
+
+    * reproduced: the largest batch ends with a higher accuracy than the smallest, and the smallest with
+      a lower loss than the largest;
+    * inconclusive: one of the two holds; not reproduced: neither.
+    """
+    small, large = min(by_tbs), max(by_tbs)
+    higher_acc = by_tbs[large][0] > by_tbs[small][0]
+    lower_loss = by_tbs[small][1] < by_tbs[large][1]
+    status = REPRODUCED if higher_acc and lower_loss else (INCONCLUSIVE if higher_acc or lower_loss else NOT_REPRODUCED)
+    return Verdict("smith-fig-6", status, {"larger_tbs_higher_acc": higher_acc, "smaller_tbs_lower_loss": lower_loss})
+
+
+def remark_4(seconds_per_epoch: dict[int, float], paper_epochs: dict[int, int], min_speedup: float = 1.5) -> Verdict:
+    """Remark 4: unlike the learning rate, the batch size changes the execution time, so batch sizes must be
+    compared at (near) equal time, not at equal epochs.
+
+    The premise is measured: how many times as many epochs the largest batch runs as the smallest in the
+    same time (``speedup``), beside the paper's ratio of epochs at equal time (``paper_epochs``).
+
+    * reproduced: the speedup is at least ``min_speedup``: comparing at equal epochs would hand the larger
+      batch a much smaller budget;
+    * not reproduced: on this hardware the batch size hardly changes the time per epoch, so equal time is
+      nearly equal epochs.
+    """
+    small, large = min(seconds_per_epoch), max(seconds_per_epoch)
+    speedup = seconds_per_epoch[small] / seconds_per_epoch[large]
+    evidence = {"speedup": speedup, "paper_speedup": paper_epochs[large] / paper_epochs[small]}
+    return Verdict("smith-remark-4", REPRODUCED if speedup >= min_speedup else NOT_REPRODUCED, evidence)
+
+
+def momentum_shifts_lr(by_momentum: dict[float, pd.DataFrame]) -> Verdict:
+    """Smith Fig. 7a: "the value of momentum matters" — in LR range tests at several momenta, the LR of the
+    lowest test loss shrinks as the momentum grows, and the largest momentum becomes unstable first.
+
+    From each momentum's mean evaluations (``lr``, ``val_loss``), within its stable part:
+
+    * reproduced: the LR at the minimum falls as the momentum rises (strictly, across all momenta) and the
+      largest momentum's stable part ends at a smaller LR than the others';
+    * inconclusive: one of the two holds; not reproduced: neither.
+    """
+    evidence = {}
+    for m in sorted(by_momentum):
+        ev = by_momentum[m]
+        stable = stable_part(ev)
+        end = ev["lr"].iloc[len(stable)] if len(stable) < len(ev) else ev["lr"].iloc[-1]
+        i = stable["val_loss"].idxmin()
+        evidence[m] = {"lr_at_min": float(stable["lr"][i]), "min_loss": float(stable["val_loss"][i]),
+                       "stable_to": float(end)}
+    ms = sorted(evidence)
+    shifts = all(evidence[a]["lr_at_min"] > evidence[b]["lr_at_min"] for a, b in zip(ms, ms[1:]))
+    first_unstable = all(evidence[ms[-1]]["stable_to"] < evidence[m]["stable_to"] for m in ms[:-1])
+    status = REPRODUCED if shifts and first_unstable else (INCONCLUSIVE if shifts or first_unstable else NOT_REPRODUCED)
+    return Verdict("smith-fig-7a", status, {"by_momentum": evidence, "lr_shifts": shifts,
+                                            "largest_unstable_first": first_unstable})
+
+
+def no_optimal_momentum(ev: pd.DataFrame, min_rise: float = 0.05) -> Verdict:
+    """Smith Fig. 7b: "increasing momentum does not find an optimal value" — in a momentum range test the
+    test loss keeps falling until the run becomes unstable, with no minimum followed by a rise to read
+    an optimum from.
+
+    * reproduced: within the stable part, the loss at its end is less than ``min_rise`` (relative) above
+      its minimum;
+    * not reproduced: the loss reaches a minimum and rises by ``min_rise`` or more before the blow-up.
+    """
+    stable = stable_part(ev)
+    end = ev["momentum"].iloc[len(stable)] if len(stable) < len(ev) else ev["momentum"].iloc[-1]
+    v = _smooth(stable["val_loss"])
+    i = int(np.argmin(v))
+    rise = float((v[-1] - v[i]) / v[i])
+    evidence = {"stable_to": float(end), "min_loss": float(stable["val_loss"].min()),
+                "momentum_at_min": float(stable["momentum"].iloc[i]), "rise_before_blowup": rise}
+    return Verdict("smith-fig-7b", REPRODUCED if rise < min_rise else NOT_REPRODUCED, evidence)
+
+
+def decreasing_momentum_lower_loss(falling: float, rising: float, constant: float) -> Verdict:
+    """Smith Fig. 7c: in an LR range test, momentum that falls as the LR rises reaches a lower test loss
+    than momentum that rises, and no higher than constant momentum (lowest losses of the stable parts).
+
+    * reproduced: falling < rising and falling ≤ constant; inconclusive: one of them; not reproduced: neither.
+    """
+    a, b = falling < rising, falling <= constant
+    evidence = {"falling": falling, "rising": rising, "constant": constant}
+    return Verdict("smith-fig-7c", REPRODUCED if a and b else (INCONCLUSIVE if a or b else NOT_REPRODUCED), evidence)
+
+
+def cyclical_matches_constant(cyclical: float, constant: dict[str, float], claim: str, tolerance: float = 0.002) -> Verdict:
+    """Smith Fig. 7d: decreasing (cyclical) momentum trains at least as well as the best constant momentum.
+
+    * reproduced: its mean final accuracy is within ``tolerance`` of the best constant one, or above;
+    * not reproduced: below that.
+    """
+    best = max(constant, key=constant.get)
+    evidence = {"cyclical": cyclical, "best_constant": best, "best_constant_acc": constant[best]}
+    return Verdict(claim, REPRODUCED if cyclical >= constant[best] - tolerance else NOT_REPRODUCED, evidence)
+
+
+def falling_momentum_best(acc: dict[str, float], falling: str) -> Verdict:
+    """Smith Fig. 8a: "The best result is when momentum decreases as learning rate increases."
+
+    * reproduced: the falling-momentum schedule has the highest mean final accuracy;
+    * inconclusive: it beats some schedules but not all; not reproduced: it is the worst.
+    """
+    others = [v for k, v in acc.items() if k != falling]
+    beaten = sum(acc[falling] > v for v in others)
+    status = REPRODUCED if beaten == len(others) else (INCONCLUSIVE if beaten else NOT_REPRODUCED)
+    return Verdict("smith-fig-8a", status, {"accuracy": acc})
+
+
+def cyclical_momentum_helps(pairs: dict[int, tuple[float, float]]) -> Verdict:
+    """Smith Fig. 8b: with cyclical momentum (0.95 → 0.85) the batch-size runs of Fig. 6a do better.
+
+    ``pairs`` maps each batch size to (accuracy with cyclical momentum, with constant momentum 0.95).
+
+    * reproduced: cyclical is higher at more than half of the batch sizes; inconclusive: at half;
+      not reproduced: at fewer.
+    """
+    wins = sum(c > k for c, k in pairs.values())
+    status = REPRODUCED if 2 * wins > len(pairs) else (INCONCLUSIVE if 2 * wins == len(pairs) else NOT_REPRODUCED)
+    return Verdict("smith-fig-8b", status, {"wins": wins, "of": len(pairs)})
+
+
+def table_1(table: pd.DataFrame) -> Verdict:
+    """Smith Table 1: "For deep architectures, such as resnet-56, combining cyclical learning and cyclical
+    momentum is best, while for shallow architectures optimal constant values work as well as cyclical
+    ones."
+
+    ``table`` has one row per (architecture, LR/SS, momentum/SS) with ``ours mean`` and ``ours std`` in
+    percent; the cyclical rows have a "-" in both columns' cyclical entries.
+
+    * deep part holds: the row with the cyclical LR and momentum 0.95-0.85 is the best resnet row, or
+      within one of its standard deviations (or the other's) of the best;
+    * shallow part holds: the best 3-layer row with a constant momentum is within one standard deviation
+      of the cyclical LR + cyclical momentum row, or above it;
+    * reproduced: both hold; inconclusive: one; not reproduced: neither.
+    """
+    def cm_row(arch):
+        rows = table[(table["architecture"] == arch) & table["LR/SS"].str.contains("-")
+                     & (table["momentum/SS"] == "0.95-0.85")]
+        return rows.iloc[0]
+
+    deep = table[table["architecture"] == "resnet-56"]
+    shallow = table[table["architecture"] == "3-layer"]
+    d_cm, s_cm = cm_row("resnet-56"), cm_row("3-layer")
+    others = deep.drop(index=d_cm.name)
+    best_other = others.loc[others["ours mean"].idxmax()]
+    deep_ok = d_cm["ours mean"] >= best_other["ours mean"] - max(d_cm["ours std"], best_other["ours std"])
+    constant = shallow[~shallow["momentum/SS"].str.contains("-")]
+    best_constant = constant.loc[constant["ours mean"].idxmax()]
+    shallow_ok = best_constant["ours mean"] >= s_cm["ours mean"] - max(s_cm["ours std"], best_constant["ours std"])
+    evidence = {"deep_cm": float(d_cm["ours mean"]), "deep_best_other": float(best_other["ours mean"]),
+                "deep_best_other_row": f"LR {best_other['LR/SS']}, momentum {best_other['momentum/SS']}",
+                "shallow_cm": float(s_cm["ours mean"]), "shallow_best_constant": float(best_constant["ours mean"]),
+                "deep_holds": bool(deep_ok), "shallow_holds": bool(shallow_ok)}
+    status = REPRODUCED if deep_ok and shallow_ok else (INCONCLUSIVE if deep_ok or shallow_ok else NOT_REPRODUCED)
+    return Verdict("smith-table-1", status, evidence)

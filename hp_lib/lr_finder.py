@@ -60,10 +60,10 @@ def smooth(values, beta: float = 0.98) -> np.ndarray:
 
 
 def evaluations(history: History, beta: float = 0.98) -> pd.DataFrame:
-    """The evaluation rows of a range test, with the LR reached at each, the training loss as Smith plots
+    """The evaluation rows of a range test, with the LR (and momentum) reached at each, the training loss as Smith plots
     it (the per-minibatch loss, smoothed: ``train_loss_smooth``) and the generalisation error (validation
     minus training loss, both measured in eval mode on equal-sized sets)."""
-    history = history.assign(lr=history["lr"].ffill())
+    history = history.assign(lr=history["lr"].ffill(), momentum=history["momentum"].ffill())
     train = history.dropna(subset=["train_loss"])
     smoothed = pd.Series(smooth(train["train_loss"].to_numpy(), beta), index=train["step"])
     ev = history.dropna(subset=["val_loss"])

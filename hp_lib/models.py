@@ -8,6 +8,12 @@ layers; depths, widths, normalisation and shortcuts are the same in both.
   response normalisation, and one fully connected layer.
 * ``resnet20`` / ``resnet56``: the CIFAR ResNets of He et al. (2016), depth 6n+2 with n = 3 / 9 basic
   blocks per stage at 16/32/64 channels, batch norm, projection (1×1) shortcuts where the shape changes.
+* ``wrn32_4``: the author's 32-layer wide ResNet (``wide32cifar.prototxt``): the same basic blocks, 5 per
+  stage, at 16/64/256 channels (four times wider per stage instead of two, as in the author's file).
+* ``densenet40``: DenseNet-40 (Huang et al. 2017, as in ``genDensenet40.prototxt``): three dense blocks of 12
+  BN-ReLU-conv layers with growth 12, dropout 0.2 after every convolution, 1×1 transitions with pooling.
+* ``lenet``: Caffe's MNIST LeNet: 20 and 50 5-wide convolutions, each followed by 2-pooling, FC 500, ReLU,
+  FC 10.
 * ``mlp``: ``depth`` hidden layers of ``width`` ReLU units (the capacity sweeps).
 """
 
@@ -78,18 +84,20 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    """CIFAR ResNet of depth ``6n + 2``."""
+    """CIFAR ResNet of depth ``6n + 2``; ``widths`` are the channels of the stem and of the three stages."""
 
-    def __init__(self, depth: int, input_shape: tuple[int, ...], num_classes: int = 10, width: int = 16):
+    def __init__(self, depth: int, input_shape: tuple[int, ...], num_classes: int = 10,
+                 widths: tuple[int, int, int, int] = (16, 16, 32, 64)):
         super().__init__()
         if (depth - 2) % 6:
             raise ValueError(f"a CIFAR ResNet has depth 6n+2 (20, 32, 44, 56, 110); got {depth}")
         n = (depth - 2) // 6
         dim = len(input_shape) - 1
         Conv, BN, *_ = _layers(dim)
-        self.stem = nn.Sequential(Conv(input_shape[0], width, 3, 1, 1, bias=False), BN(width), nn.ReLU())
-        blocks, c = [], width
-        for stage, c_out in enumerate((width, 2 * width, 4 * width)):
+        stem, *stages = widths
+        self.stem = nn.Sequential(Conv(input_shape[0], stem, 3, 1, 1, bias=False), BN(stem), nn.ReLU())
+        blocks, c = [], stem
+        for stage, c_out in enumerate(stages):
             for i in range(n):
                 blocks.append(BasicBlock(dim, c, c_out, stride=2 if stage > 0 and i == 0 else 1))
                 c = c_out
@@ -102,6 +110,67 @@ class ResNet(nn.Module):
     def forward(self, x):
         x = self.blocks(self.stem(x))
         return self.fc(x.flatten(2).mean(-1))
+
+
+class DenseLayer(nn.Module):
+    def __init__(self, dim: int, c_in: int, c_out: int, kernel: int, dropout: float):
+        super().__init__()
+        Conv, BN, *_ = _layers(dim)
+        self.bn, self.conv = BN(c_in), Conv(c_in, c_out, kernel, padding=kernel // 2, bias=False)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.dropout(self.conv(F.relu(self.bn(x))))
+
+
+class DenseNet(nn.Module):
+    """DenseNet of depth ``3n + 4`` without bottlenecks: every layer's output is concatenated to its input."""
+
+    def __init__(self, input_shape: tuple[int, ...], num_classes: int = 10, depth: int = 40, growth: int = 12,
+                 dropout: float = 0.2):
+        super().__init__()
+        if (depth - 4) % 3:
+            raise ValueError(f"a DenseNet without bottlenecks has depth 3n+4 (40, 100); got {depth}")
+        n = (depth - 4) // 3
+        dim = len(input_shape) - 1
+        Conv, BN, _, AvgPool, _ = _layers(dim)
+        c = 16
+        self.stem = Conv(input_shape[0], c, 3, padding=1, bias=False)
+        self.blocks = nn.ModuleList()
+        self.transitions = nn.ModuleList()
+        for block in range(3):
+            layers = nn.ModuleList()
+            for _ in range(n):
+                layers.append(DenseLayer(dim, c, growth, 3, dropout))
+                c += growth
+            self.blocks.append(layers)
+            if block < 2:  # 1×1 transition at the same width, then halve the resolution
+                self.transitions.append(nn.Sequential(DenseLayer(dim, c, c, 1, dropout), AvgPool(2, ceil_mode=True)))
+        self.bn = BN(c)
+        self.fc = nn.Linear(c, num_classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        for i, layers in enumerate(self.blocks):
+            for layer in layers:
+                x = torch.cat([x, layer(x)], 1)
+            if i < len(self.transitions):
+                x = self.transitions[i](x)
+        return self.fc(F.relu(self.bn(x)).flatten(2).mean(-1))
+
+
+class LeNet(nn.Module):
+    def __init__(self, input_shape: tuple[int, ...], num_classes: int = 10):
+        super().__init__()
+        dim = len(input_shape) - 1
+        Conv, _, MaxPool, *_ = _layers(dim)
+        self.features = nn.Sequential(Conv(input_shape[0], 20, 5), MaxPool(2), Conv(20, 50, 5), MaxPool(2))
+        with torch.no_grad():
+            n_features = self.features(torch.zeros(1, *input_shape)).numel()
+        self.classifier = nn.Sequential(nn.Linear(n_features, 500), nn.ReLU(), nn.Linear(500, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x).flatten(1))
 
 
 class MLP(nn.Module):
@@ -123,6 +192,9 @@ MODELS = {
     "three_layer": ThreeLayerNet,
     "resnet20": lambda input_shape, num_classes=10, **kw: ResNet(20, input_shape, num_classes, **kw),
     "resnet56": lambda input_shape, num_classes=10, **kw: ResNet(56, input_shape, num_classes, **kw),
+    "wrn32_4": lambda input_shape, num_classes=10, **kw: ResNet(32, input_shape, num_classes, (16, 16, 64, 256), **kw),
+    "densenet40": DenseNet,
+    "lenet": LeNet,
     "mlp": MLP,
 }
 

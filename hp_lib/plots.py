@@ -221,20 +221,28 @@ def schedule_grid(named: dict, steps: int, ncols: int = 3, log_y: bool = False, 
 
 
 def curves(groups: dict, x: str = "step", y: str = "val_loss", xlabel: str = "iteration",
-           ylabel: str = "test (validation) loss", log_x: bool = False, top: float | None = None,
-           colors=None, title=None):
+           ylabel: str = "test (validation) loss", log_x: bool = False, log_y: bool = False,
+           top: float | None = None, colors=None, title=None):
     """Mean (line) and single seeds (thin) of ``y`` against ``x`` for labelled groups of evaluation
-    frames: ``groups = {label: [frame per seed]}`` (rows without ``y`` are skipped)."""
+    frames: ``groups = {label: [frame per seed]}`` (rows without ``y`` are skipped). A run that diverged
+    ends in a cross, and its group's label says how many did."""
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     palette = colors or sns.color_palette("tab10")
     for (label, frames), color in zip(groups.items(), palette):
+        diverged = [f.attrs.get("status") == "diverged" for f in frames]
         frames = [f.dropna(subset=[y]) for f in frames]
-        for f in frames:
+        for f, d in zip(frames, diverged):
             ax.plot(f[x], f[y], color=color, lw=0.6, alpha=0.3)
+            if d and len(f):
+                ax.plot(f[x].iloc[-1], f[y].iloc[-1], "x", color=color, ms=8, mew=2)
         mean = _mean_by(frames, "step", [x, y] if x != "step" else [y])
+        if any(diverged):
+            label += f" ({sum(diverged)}/{len(frames)} diverged)"
         ax.plot(mean[x], mean[y], color=color, lw=1.6, label=label)
     if log_x:
         ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
     if top is not None:  # a blow-up leaves the frame
         ax.set_ylim(0, top)
     ax.set_xlabel(xlabel)

@@ -8,7 +8,8 @@ and every ``eval_every`` steps evaluate. A non-finite loss stops the run and mar
 The ``History`` is a pandas DataFrame with one row per logged step and the columns ``step, epoch, lr,
 momentum, train_loss`` (mean minibatch loss since the previous row) and, on evaluation rows, ``val_loss,
 val_acc, train_eval_loss, train_eval_acc`` (on a fixed training subset of the validation set's size, in
-eval mode, so that validation minus training loss compares like with like). ``history.attrs`` holds
+eval mode, so that validation minus training loss compares like with like) and ``time`` (seconds of training
+so far, evaluations excluded: the clock batch-size comparisons need). ``history.attrs`` holds
 ``status`` ("ok" or "diverged"), ``diverged_step`` and ``seconds``.
 """
 
@@ -111,12 +112,15 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None) -> History:
     rows, window = [], []
     status, diverged_step = "ok", None
     start = time.perf_counter()
+    train_seconds, tic = 0.0, start
     model.train()
     for step in range(cfg.steps):
         if step % batches_per_epoch == 0:
             order = torch.randperm(n, generator=generator).to(cfg.device)
         if step % cfg.eval_every == 0:
-            rows.append(_eval_row(model, data, train_probe, step, batches_per_epoch))
+            train_seconds += time.perf_counter() - tic
+            rows.append(_eval_row(model, data, train_probe, step, batches_per_epoch, train_seconds))
+            tic = time.perf_counter()
 
         lr, momentum = lr_at(step), momentum_at(step)
         schedules.apply(optimizer, lr=lr, momentum=momentum)
@@ -136,7 +140,8 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None) -> History:
                 status, diverged_step = "diverged", step
                 break
     if status == "ok":
-        rows.append(_eval_row(model, data, train_probe, cfg.steps, batches_per_epoch))
+        train_seconds += time.perf_counter() - tic
+        rows.append(_eval_row(model, data, train_probe, cfg.steps, batches_per_epoch, train_seconds))
 
     history = _tidy(rows)
     history.attrs.update(status=status, diverged_step=diverged_step, seed=cfg.seed,
@@ -144,25 +149,25 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None) -> History:
     return history
 
 
-def _eval_row(model, data, train_probe, step, batches_per_epoch) -> dict:
+def _eval_row(model, data, train_probe, step, batches_per_epoch, train_seconds) -> dict:
     val_loss, val_acc = evaluate(model, data.x_val, data.y_val)
     tr_loss, tr_acc = evaluate(model, data.x_train[train_probe], data.y_train[train_probe])
     if not math.isfinite(val_loss):
         val_loss = float("nan")
     # Evaluations are recorded "before step `step`", i.e. after `step` updates.
     return {"step": step - 1, "epoch": step / batches_per_epoch, "val_loss": val_loss, "val_acc": val_acc,
-            "train_eval_loss": tr_loss, "train_eval_acc": tr_acc}
+            "train_eval_loss": tr_loss, "train_eval_acc": tr_acc, "time": train_seconds}
 
 
 def _tidy(rows: list[dict]) -> History:
     """Merge train and eval rows of the same step into one row per step."""
     df = pd.DataFrame(rows)
-    for col in ("lr", "momentum", "train_loss", "val_loss", "val_acc", "train_eval_loss", "train_eval_acc"):
+    for col in ("lr", "momentum", "train_loss", "val_loss", "val_acc", "train_eval_loss", "train_eval_acc", "time"):
         if col not in df:
             df[col] = np.nan
     df = df.groupby("step", as_index=False, sort=True).first()
     return df[["step", "epoch", "lr", "momentum", "train_loss", "val_loss", "val_acc",
-               "train_eval_loss", "train_eval_acc"]]
+               "train_eval_loss", "train_eval_acc", "time"]]
 
 
 def run(cfg: RunConfig) -> History:

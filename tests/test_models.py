@@ -38,14 +38,40 @@ def test_cifar_resnet_parameter_counts(name, published):
     assert abs(n - published) / published < 0.03, n
 
 
-@pytest.mark.parametrize("name,depth", [("resnet20", 20), ("resnet56", 56)])
-def test_cifar_resnet_depth(name, depth):
+@pytest.mark.parametrize("name,depth,channels", [("resnet20", 20, [16, 32, 64]), ("resnet56", 56, [16, 32, 64]),
+                                                  ("wrn32_4", 32, [16, 64, 256])])
+def test_cifar_resnet_depth(name, depth, channels):
     """6n+2 weighted layers: the stem, 6n 3x3 convolutions in the blocks and the classifier."""
     model = models.build(name, (3, 32, 32), 10)
     convs3 = [m for m in model.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)]
     fcs = [m for m in model.modules() if isinstance(m, nn.Linear)]
     assert len(convs3) + len(fcs) == depth
-    assert sorted({m.out_channels for m in convs3}) == [16, 32, 64]
+    assert sorted({m.out_channels for m in convs3}) == channels
+
+
+def test_lenet_is_caffes_mnist_lenet():
+    """Caffe's examples/mnist LeNet on 28x28 inputs has 431,080 parameters: 20·25+20, 50·20·25+50,
+    500·800+500, 10·500+10."""
+    model = models.build("lenet", (1, 28, 28), 10)
+    assert models.num_parameters(model) == 520 + 25_050 + 400_500 + 5_010
+
+
+def test_densenet40_layout():
+    """DenseNet-40 with growth 12: 36 3x3 layers (3 blocks of 12), widths 160 and 304 at the transitions,
+    448 features before the classifier, about 1.0M parameters on CIFAR (Huang et al., Table 2), dropout
+    after every convolution."""
+    model = models.build("densenet40", (3, 32, 32), 10)
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    assert sum(m.kernel_size == (3, 3) for m in convs) == 37  # the stem and 36 layers
+    assert [m.out_channels for m in convs if m.kernel_size == (1, 1)] == [160, 304]
+    assert model.fc.in_features == 448
+    assert abs(models.num_parameters(model) - 1.0e6) / 1.0e6 < 0.05
+    assert sum(isinstance(m, nn.Dropout) for m in model.modules()) == len(convs) - 1
+
+
+def test_densenet_rejects_depth_not_3n_plus_4():
+    with pytest.raises(ValueError, match="3n"):
+        models.DenseNet((1, 40), depth=41)
 
 
 def test_unknown_model_names_valid_ones():

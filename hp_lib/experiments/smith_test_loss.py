@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import claims, glue, lr_finder, plots, profiles, sweep
+from .common import Grid, analog, over_seeds, mean_curve, publish_grid, run_grid, sci
 from ..data import check_name as check_dataset
 from ..models import check_name as check_model
 from ..train import History, RunConfig
@@ -141,18 +142,8 @@ def run_polynomial_sweep(setup: PolynomialSweep) -> pd.DataFrame:
 
 # --- descriptions, verdicts and figures ------------------------------------------------------------
 
-DATASET_NAMES = {"mnist1d": "MNIST-1D", "cifar10": "CIFAR-10", "digits": "sklearn digits",
-                 "fashion_mnist": "Fashion-MNIST"}
-MODEL_NAMES = {"resnet56": "ResNet-56", "resnet20": "ResNet-20", "three_layer": "3-layer net", "mlp": "MLP"}
-
-
-def _analog(cfg: RunConfig) -> tuple[str, str]:
-    form = "1-D" if cfg.dataset == "mnist1d" else "2-D"
-    return DATASET_NAMES.get(cfg.dataset, cfg.dataset), f"{MODEL_NAMES.get(cfg.model, cfg.model)} ({form})"
-
-
 def describe_range_test(setup: RangeTest, profile: str) -> dict[str, str]:
-    data, model = _analog(setup.base)
+    data, model = analog(setup.base)
     ramp_en = "exponentially" if setup.mode == "exp" else "linearly"
     ramp_zh = "指數" if setup.mode == "exp" else "線性"
     n = len(setup.seeds)
@@ -168,7 +159,7 @@ def describe_range_test(setup: RangeTest, profile: str) -> dict[str, str]:
 
 
 def describe_capacity(poly: PolynomialSweep, setup: CapacitySweep, profile: str) -> dict[str, str]:
-    data, _ = _analog(setup.base)
+    data, _ = analog(setup.base)
     widths = f"{setup.widths[0]}–{setup.widths[-1]}"
     return {
         "en": (f"ours, left: polynomials of degree {poly.degrees[0]}–{poly.degrees[-1]} fitted by least squares to "
@@ -190,7 +181,7 @@ def describe(range_test: RangeTest, poly: PolynomialSweep, capacity: CapacitySwe
     for name, text in (("smith-fig-1-ours", describe_range_test(range_test, profile)),
                        ("smith-fig-2-ours", describe_capacity(poly, capacity, profile))):
         glue.text(name, text["en"], text["zh"])
-    data, model = _analog(range_test.base)
+    data, model = analog(range_test.base)
     return pd.DataFrame({
         "paper (Fig. 1)": ["CIFAR-10", "ResNet-56", "linear 0 → 2 over 80k iterations [log range2SS80kRes56LR]",
                            "1000", "0.9 / 1e-4", "1 run"],
@@ -233,14 +224,14 @@ def remark_1(histories: list[History]) -> claims.Verdict:
 def figure_1a(histories: list[History], setup: RangeTest, verdict: claims.Verdict, profile: str) -> None:
     evs = [lr_finder.evaluations(h) for h in histories]
     fig = plots.lr_range_test(histories, evs, verdict.evidence.get("windows", []), log_x=setup.mode == "exp")
-    data, model = _analog(setup.base)
+    data, model = analog(setup.base)
     plots.publish(fig, "smith-fig-1a", profile, data, model, histories)
 
 
 def figure_1b(histories: list[History], setup: RangeTest, verdict: claims.Verdict, profile: str) -> None:
     evs = [lr_finder.evaluations(h) for h in histories]
     fig = plots.generalization_error(evs, verdict.evidence.get("windows", []), log_x=setup.mode == "exp")
-    data, model = _analog(setup.base)
+    data, model = analog(setup.base)
     plots.publish(fig, "smith-fig-1b", profile, data, model, histories)
 
 
@@ -295,35 +286,12 @@ def remark_2(poly_table: pd.DataFrame, mlp_table: pd.DataFrame) -> claims.Verdic
 def figure_2(poly_table: pd.DataFrame, mlp_table: pd.DataFrame, histories: list[History],
              setup: CapacitySweep, verdict: claims.Verdict, profile: str) -> None:
     fig = plots.capacity_tradeoff(poly_table, mlp_table, verdict.evidence["polynomial"]["best_capacity"])
-    data, _ = _analog(setup.base)
+    data, _ = analog(setup.base)
     plots.publish(fig, "smith-fig-2", profile, f"noisy polynomial data; {data}", "polynomials; MLP (2 hidden layers)",
                   histories)
 
 
 # --- §3.2 underfitting (Figs. 3a, 3b) and §3.3 overfitting (Fig. 4a) --------------------------------------
-
-@dataclass
-class Grid:
-    """Runs that differ in one setting: ``configs[label]`` holds one config per seed."""
-    configs: dict[str, list[RunConfig]]
-
-    def all(self) -> list[RunConfig]:
-        return [c for cs in self.configs.values() for c in cs]
-
-
-def _grid(variants: dict[str, RunConfig], seeds) -> Grid:
-    return Grid({label: [cfg.replace(seed=s) for s in seeds] for label, cfg in variants.items()})
-
-
-def run_grid(grid: Grid, desc: str) -> dict[str, list[History]]:
-    histories = iter(sweep.run(grid.all(), desc=desc))
-    return {label: [next(histories) for _ in cfgs] for label, cfgs in grid.configs.items()}
-
-
-def _mean_curve(histories: list[History]) -> pd.DataFrame:
-    evs = [h.dropna(subset=["val_loss"]) for h in histories]
-    return pd.concat(evs).groupby("step", as_index=False)[["val_loss", "val_acc"]].mean()
-
 
 def underfitting_setup(profile: str, seeds=None) -> Grid:
     """Fig. 3a. Paper (§3.2): the 3-layer net on CIFAR-10 at LR 0.001 (red) and 0.004 (blue); WD 4e-3,
@@ -333,7 +301,7 @@ def underfitting_setup(profile: str, seeds=None) -> Grid:
                      weight_decay=4e-3, n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000),
                      n_test=p.pick(100, 1_000, 0), batch_size=p.pick(64, 128, 100), steps=p.pick(150, 6_000, 60_000),
                      eval_every=p.pick(15, 200, 1_000), threads=p.threads, device=p.device)
-    return _grid({"LR 0.001": base.replace(lr=0.001), "LR 0.004": base.replace(lr=0.004)},
+    return over_seeds({"LR 0.001": base.replace(lr=0.001), "LR 0.004": base.replace(lr=0.004)},
                  tuple(seeds) if seeds else p.seeds)
 
 
@@ -346,7 +314,7 @@ def capacity_models_setup(profile: str, seeds=None) -> Grid:
     base = RunConfig(dataset="mnist1d", n_train=n_train, n_val=p.pick(500, 5_000, 10_000),
                      n_test=p.pick(100, 1_000, 1_000), lr=0.1, momentum=0.9, weight_decay=1e-4, batch_size=128,
                      steps=3 * n_train // 128, eval_every=p.pick(5, 100, 100), threads=p.threads, device=p.device)
-    return _grid({"3-layer net (1-D)": base.replace(model="three_layer", lr=0.01),
+    return over_seeds({"3-layer net (1-D)": base.replace(model="three_layer", lr=0.01),
                   "ResNet-20 (1-D)": base.replace(model="resnet20")},
                  tuple(seeds) if seeds else p.seeds)
 
@@ -363,11 +331,11 @@ def weight_decay_range_setup(profile: str, seeds=None) -> Grid:
     variants = {f"WD {wd}": lr_finder.config(base.replace(weight_decay=float(wd)), 0.0, end, steps, "linear",
                                              p.pick(10, 80, 200))
                 for wd in ("1e-4", "4e-3", "1e-2")}
-    return _grid(variants, tuple(seeds) if seeds else p.seeds)
+    return over_seeds(variants, tuple(seeds) if seeds else p.seeds)
 
 
 def claim_3a(runs: dict[str, list[History]]) -> claims.Verdict:
-    small, large = (_mean_curve(runs[k]) for k in ("LR 0.001", "LR 0.004"))
+    small, large = (mean_curve(runs[k]) for k in ("LR 0.001", "LR 0.004"))
     verdict = claims.underfitting(small, large)
     e = verdict.evidence
     en = (f"The last quarter of training holds {e['drop_small']:.0%} of the whole fall of the test loss at "
@@ -381,7 +349,7 @@ def claim_3a(runs: dict[str, list[History]]) -> claims.Verdict:
 
 
 def claim_3b(runs: dict[str, list[History]]) -> claims.Verdict:
-    (small_name, small), (large_name, large) = ((k, _mean_curve(v)) for k, v in runs.items())
+    (small_name, small), (large_name, large) = ((k, mean_curve(v)) for k, v in runs.items())
     verdict = claims.larger_model_underfits_less(small, large)
     e = verdict.evidence
     en = (f"After 3 epochs the test loss is {e['loss_small']:.3f} for {small_name} and {e['loss_large']:.3f} for "
@@ -394,33 +362,22 @@ def claim_3b(runs: dict[str, list[History]]) -> claims.Verdict:
     return verdict
 
 
-def _sci(x: float) -> str:
-    """1e-4, 4e-3: how the paper writes weight decays."""
-    return f"{x:.0e}".replace("e-0", "e-")
-
-
 def claim_4a(runs: dict[str, list[History]]) -> claims.Verdict:
     by_wd = {float(k.split()[1]): mean_evaluations(v) for k, v in runs.items()}
     verdict = claims.weight_decay_range_test(by_wd, small=1e-4, good=4e-3, large=1e-2)
     e = verdict.evidence["by_wd"]
-    parts_en = [f"WD {_sci(wd)}: stable up to LR {v['stable_to']:.3g}, lowest test loss {v['min_loss']:.3f}" for wd, v in e.items()]
-    parts_zh = [f"權重衰減 {_sci(wd)}:在學習率 {v['stable_to']:.3g} 之前保持穩定,最低測試損失 {v['min_loss']:.3f}" for wd, v in e.items()]
+    parts_en = [f"WD {sci(wd)}: stable up to LR {v['stable_to']:.3g}, lowest test loss {v['min_loss']:.3f}" for wd, v in e.items()]
+    parts_zh = [f"權重衰減 {sci(wd)}:在學習率 {v['stable_to']:.3g} 之前保持穩定,最低測試損失 {v['min_loss']:.3f}" for wd, v in e.items()]
     claims.glue_verdict(verdict, "; ".join(parts_en) + ".", ";".join(parts_zh) + "。")
     return verdict
 
 
-def _publish_grid(fig, fig_id: str, grid: Grid, runs: dict[str, list[History]], profile: str) -> None:
-    data, _ = _analog(grid.all()[0])
-    models = ", ".join(dict.fromkeys(_analog(c)[1] for c in grid.all()))
-    plots.publish(fig, fig_id, profile, data, models, [h for hs in runs.values() for h in hs])
-
-
 def figure_3a(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
-    _publish_grid(plots.curves(runs, colors=["#d62728", "#1f77b4"]), "smith-fig-3a", grid, runs, profile)
+    publish_grid(plots.curves(runs, colors=["#d62728", "#1f77b4"]), "smith-fig-3a", grid, runs, profile)
 
 
 def figure_3b(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
-    _publish_grid(plots.curves(runs), "smith-fig-3b", grid, runs, profile)
+    publish_grid(plots.curves(runs), "smith-fig-3b", grid, runs, profile)
 
 
 def figure_4a(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
@@ -428,4 +385,4 @@ def figure_4a(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
     start = max(ev["val_loss"].iloc[0] for e in evs.values() for ev in e)
     # the paper's colours: WD 1e-4 blue, 4e-3 red, 1e-2 yellow
     fig = plots.curves(evs, x="lr", xlabel="learning rate", top=1.3 * start, colors=["#1f77b4", "#d62728", "#e5ae38"])
-    _publish_grid(fig, "smith-fig-4a", grid, runs, profile)
+    publish_grid(fig, "smith-fig-4a", grid, runs, profile)

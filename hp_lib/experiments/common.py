@@ -1,0 +1,88 @@
+"""What the chapters' experiments share: names of the analogs, grids of runs over seeds, mean curves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import plots, sweep
+from ..train import History, RunConfig
+
+DATASET_NAMES = {"mnist1d": "MNIST-1D", "cifar10": "CIFAR-10", "digits": "sklearn digits",
+                 "fashion_mnist": "Fashion-MNIST"}
+MODEL_NAMES = {"resnet56": "ResNet-56", "resnet20": "ResNet-20", "three_layer": "3-layer net", "mlp": "MLP",
+               "wrn32_4": "WRN-32-4", "densenet40": "DenseNet-40", "lenet": "LeNet"}
+
+
+def analog(cfg: RunConfig) -> tuple[str, str]:
+    form = "1-D" if cfg.dataset == "mnist1d" else "2-D"
+    return DATASET_NAMES.get(cfg.dataset, cfg.dataset), f"{MODEL_NAMES.get(cfg.model, cfg.model)} ({form})"
+
+
+@dataclass
+class Grid:
+    """Runs that differ in one setting: ``configs[label]`` holds one config per seed."""
+    configs: dict[str, list[RunConfig]]
+
+    def all(self) -> list[RunConfig]:
+        return [c for cs in self.configs.values() for c in cs]
+
+
+def over_seeds(variants: dict[str, RunConfig], seeds) -> Grid:
+    return Grid({label: [cfg.replace(seed=s) for s in seeds] for label, cfg in variants.items()})
+
+
+def run_grid(grid: Grid, desc: str) -> dict[str, list[History]]:
+    histories = iter(sweep.run(grid.all(), desc=desc))
+    return {label: [next(histories) for _ in cfgs] for label, cfgs in grid.configs.items()}
+
+
+def mean_curve(histories: list[History]) -> pd.DataFrame:
+    evs = [h.dropna(subset=["val_loss"]) for h in histories]
+    return pd.concat(evs).groupby("step", as_index=False)[["val_loss", "val_acc"]].mean()
+
+
+@dataclass
+class FinalStats:
+    """The end of a group of runs (one per seed): mean and std of the final test accuracy and loss, the best
+    accuracy seen, and how many runs diverged (a diverged run counts as chance-level accuracy, 0 here)."""
+    n: int
+    diverged: int
+    acc_mean: float
+    acc_std: float
+    loss_mean: float
+    loss_std: float
+    best_acc: float
+
+    def acc_text(self) -> str:
+        """``92.4 ± 0.3`` in percent (the paper's tables)."""
+        return f"{100 * self.acc_mean:.1f} ± {100 * self.acc_std:.1f}" if self.n > 1 else f"{100 * self.acc_mean:.1f}"
+
+    def loss_text(self) -> str:
+        return f"{self.loss_mean:.4f} ± {self.loss_std:.4f}" if self.n > 1 else f"{self.loss_mean:.4f}"
+
+
+def final_stats(histories: list[History]) -> FinalStats:
+    accs, losses, best = [], [], 0.0
+    for h in histories:
+        ev = h.dropna(subset=["val_acc"])
+        ok = h.attrs.get("status", "ok") == "ok"
+        accs.append(ev["val_acc"].iloc[-1] if ok else 0.0)
+        losses.append(ev["val_loss"].iloc[-1] if ok else float("inf"))
+        best = max(best, ev["val_acc"].max())
+    accs, losses = pd.Series(accs, dtype=float), pd.Series(losses, dtype=float)
+    return FinalStats(len(histories), sum(h.attrs.get("status") == "diverged" for h in histories),
+                      float(accs.mean()), float(accs.std(ddof=1)) if len(accs) > 1 else 0.0,
+                      float(losses.mean()), float(losses.std(ddof=1)) if len(losses) > 1 else 0.0, float(best))
+
+
+def sci(x: float) -> str:
+    """1e-4, 4e-3: how the paper writes weight decays."""
+    return f"{x:.0e}".replace("e-0", "e-")
+
+
+def publish_grid(fig, fig_id: str, grid: Grid, runs: dict[str, list[History]], profile: str) -> None:
+    data, _ = analog(grid.all()[0])
+    models = ", ".join(dict.fromkeys(analog(c)[1] for c in grid.all()))
+    plots.publish(fig, fig_id, profile, data, models, [h for hs in runs.values() for h in hs])
