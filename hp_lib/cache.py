@@ -2,7 +2,8 @@
 
 The key of a result is the SHA-256 of everything that could change it: the run's config, the data's
 fingerprint, the source of the modules that compute runs (``RUN_MODULES``) and the torch version. An entry is a folder ``<key>/`` holding
-``history.csv`` and ``meta.json`` (plain text: nothing is unpickled). It is written in a temporary folder
+``history.csv`` and ``meta.json`` (plain text), and the run's snapshots as ``snapshot-<step>.pt`` (tensors
+only, read back with ``torch.load(..., weights_only=True)``: nothing is unpickled). It is written in a temporary folder
 and renamed into place, so an interrupted run leaves no partial entry and a reader never sees one.
 """
 
@@ -57,8 +58,17 @@ def load(k: str, root: Path | None = None) -> pd.DataFrame | None:
     return history
 
 
-def save(k: str, history: pd.DataFrame, config: dict, root: Path | None = None) -> Path:
-    """Store ``history`` under key ``k`` atomically; an existing entry is kept as it is."""
+def load_snapshot(k: str, step: int, root: Path | None = None) -> dict:
+    """The training state that run ``k`` saved after ``step`` updates."""
+    path = _entry(k, root) / f"snapshot-{step}.pt"
+    if not path.exists():
+        raise FileNotFoundError(f"run {k[:12]} has no snapshot at step {step} ({path})")
+    return torch.load(path, weights_only=True)
+
+
+def save(k: str, history: pd.DataFrame, config: dict, snapshots: dict | None = None, root: Path | None = None) -> Path:
+    """Store ``history`` (and ``snapshots``: step -> state) under key ``k`` atomically; an existing entry is
+    kept as it is."""
     entry = _entry(k, root)
     if entry.exists():
         return entry
@@ -66,6 +76,8 @@ def save(k: str, history: pd.DataFrame, config: dict, root: Path | None = None) 
     tmp = Path(tempfile.mkdtemp(prefix=f".{k[:12]}.", dir=entry.parent))
     try:
         history.to_csv(tmp / "history.csv", index=False)
+        for step, state in (snapshots or {}).items():
+            torch.save(state, tmp / f"snapshot-{step}.pt")
         meta = {"key": k, "config": config, "attrs": history.attrs, "torch": torch.__version__}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
         os.rename(tmp, entry)  # atomic: the entry appears complete or not at all

@@ -353,10 +353,11 @@ def from_spec(spec: float | dict) -> Schedule:
 
 def apply(optimizer, lr: float | None = None, momentum: float | None = None) -> None:
     """Write ``lr`` and ``momentum`` into every param group of a torch optimizer (for Adam-family
-    optimizers, ``momentum`` is :math:`\\beta_1`)."""
+    optimizers, ``momentum`` is :math:`\\beta_1`). A group with an ``lr_mult`` entry (Caffe's per-layer
+    learning-rate multiplier) gets ``lr · lr_mult``."""
     for group in optimizer.param_groups:
         if lr is not None:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_mult", 1.0)
         if momentum is not None:
             if "betas" in group:
                 group["betas"] = (momentum, *group["betas"][1:])

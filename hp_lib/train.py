@@ -11,10 +11,16 @@ val_acc, train_eval_loss, train_eval_acc`` (on a fixed training subset of the va
 eval mode, so that validation minus training loss compares like with like) and ``time`` (seconds of training
 so far, evaluations excluded: the clock batch-size comparisons need). ``history.attrs`` holds
 ``status`` ("ok" or "diverged"), ``diverged_step`` and ``seconds``.
+
+Snapshots (Smith §4.4, Fig. 12: search the weight decay from a snapshot instead of from scratch): a config
+with ``snapshot_at=(s,)`` keeps its full training state after ``s`` updates in its cache entry, and a config
+with ``start_from={"run": <that config as a dict>, "step": s}`` continues from it, with its own weight decay,
+schedule values and remaining steps; its History starts at step ``s``.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -55,6 +61,9 @@ class RunConfig:
     seed: int = 0
     threads: int = 1
     device: str = "cpu"
+    # snapshots
+    snapshot_at: tuple[int, ...] = ()
+    start_from: dict | None = None
 
     def __post_init__(self):
         data_lib.check_name(self.dataset)
@@ -67,6 +76,22 @@ class RunConfig:
             raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
         schedules.from_spec(self.lr)  # fails early on an unknown schedule name
         schedules.from_spec(self.momentum)
+        self.snapshot_at = tuple(self.snapshot_at)
+        if any(not 0 < s < self.steps for s in self.snapshot_at):
+            raise ValueError(f"snapshot_at steps must lie in 1..steps-1 = {self.steps - 1}, got {self.snapshot_at}")
+        if self.start_from is not None:
+            parent, step = self.parent(), self.start_from.get("step")
+            if step not in parent.snapshot_at or step >= self.steps:
+                raise ValueError(f"start_from step {step!r} must be one of the parent's snapshot_at "
+                                 f"{parent.snapshot_at} and below steps ({self.steps})")
+
+    def parent(self) -> "RunConfig | None":
+        """The run this one continues (``start_from``), if any."""
+        if self.start_from is None:
+            return None
+        if set(self.start_from) != {"run", "step"}:
+            raise ValueError(f"start_from needs exactly 'run' (a config dict) and 'step'; got {sorted(self.start_from)}")
+        return RunConfig(**self.start_from["run"])
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -93,8 +118,12 @@ def evaluate(model, x, y, batch_size: int = 1000) -> tuple[float, float]:
     return loss_sum / len(y), correct / len(y)
 
 
-def train(cfg: RunConfig, data: data_lib.Dataset | None = None) -> History:
-    """Train ``cfg.model`` on ``cfg.dataset`` for ``cfg.steps`` SGD steps; return its History."""
+def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | None = None,
+          on_snapshot=None) -> History:
+    """Train ``cfg.model`` on ``cfg.dataset`` for ``cfg.steps`` SGD steps; return its History.
+
+    ``state`` (a snapshot) continues a run from where it was taken; ``on_snapshot(step, state)`` receives the
+    training state at each step of ``cfg.snapshot_at``."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     data = data if data is not None else load_data(cfg)
@@ -102,22 +131,34 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None) -> History:
         raise ValueError(f"batch_size {cfg.batch_size} is larger than the training set ({len(data.y_train)} samples)")
     model = models.build(cfg.model, data.input_shape, data.num_classes, **cfg.model_kwargs).to(cfg.device)
     lr_at, momentum_at = schedules.from_spec(cfg.lr), schedules.from_spec(cfg.momentum)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr_at(0), momentum=momentum_at(0),
-                                nesterov=cfg.nesterov and momentum_at(0) > 0, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.SGD(param_groups(model, cfg.weight_decay), lr=lr_at(0), momentum=momentum_at(0),
+                                nesterov=cfg.nesterov and momentum_at(0) > 0)
     generator = torch.Generator().manual_seed(cfg.seed)
     n = len(data.y_train)
     batches_per_epoch = n // cfg.batch_size           # the last partial batch is dropped
     train_probe = torch.arange(min(len(data.y_val), n))  # fixed training subset for train_eval_*
+    first_step, order = 0, None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        for group in optimizer.param_groups:  # the snapshot's hyper-parameters give way to this run's
+            group["weight_decay"] = cfg.weight_decay * group["decay_mult"]
+        generator.set_state(state["generator"])
+        first_step, order = int(state["step"]), state["order"].to(cfg.device)
 
     rows, window = [], []
     status, diverged_step = "ok", None
     start = time.perf_counter()
     train_seconds, tic = 0.0, start
     model.train()
-    for step in range(cfg.steps):
+    for step in range(first_step, cfg.steps):
+        if step in cfg.snapshot_at and on_snapshot is not None:  # taken before this step draws anything
+            # deep copies: state_dict() returns the live tensors, which the next steps change in place
+            on_snapshot(step, copy.deepcopy({"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                             "generator": generator.get_state(), "order": order.cpu()}))
         if step % batches_per_epoch == 0:
             order = torch.randperm(n, generator=generator).to(cfg.device)
-        if step % cfg.eval_every == 0:
+        if step % cfg.eval_every == 0 or step == first_step > 0:
             train_seconds += time.perf_counter() - tic
             rows.append(_eval_row(model, data, train_probe, step, batches_per_epoch, train_seconds))
             tic = time.perf_counter()
@@ -147,6 +188,18 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None) -> History:
     history.attrs.update(status=status, diverged_step=diverged_step, seed=cfg.seed,
                          seconds=time.perf_counter() - start)
     return history
+
+
+def param_groups(model, weight_decay: float) -> list[dict]:
+    """One optimizer group per (lr_mult, decay_mult) pair of the model's ``param_multipliers`` (Caffe's
+    per-parameter ``lr_mult`` / ``decay_mult``, where the paper's prototxt sets them); the rest at 1, 1."""
+    multipliers = getattr(model, "param_multipliers", {})
+    groups: dict[tuple[float, float], list] = {}
+    for name, p in model.named_parameters():
+        m = multipliers.get(name, {})
+        groups.setdefault((m.get("lr", 1.0), m.get("decay", 1.0)), []).append(p)
+    return [{"params": ps, "lr_mult": lr_mult, "decay_mult": decay_mult, "weight_decay": weight_decay * decay_mult}
+            for (lr_mult, decay_mult), ps in groups.items()]
 
 
 def _eval_row(model, data, train_probe, step, batches_per_epoch, train_seconds) -> dict:
@@ -180,8 +233,13 @@ def run(cfg: RunConfig) -> History:
     history = cache.load(k)
     cached = history is not None
     if not cached:
-        history = train(cfg, data)
-        cache.save(k, history, cfg.to_dict())
+        state = None
+        if cfg.start_from is not None:
+            parent = run(cfg.parent())
+            state = cache.load_snapshot(parent.attrs["cache_key"], cfg.start_from["step"])
+        snapshots = {}
+        history = train(cfg, data, state, on_snapshot=lambda step, st: snapshots.__setitem__(step, st))
+        cache.save(k, history, cfg.to_dict(), snapshots)
     progress.report(f"{cfg.model}/{cfg.dataset} seed {cfg.seed}", cached=cached)
     history.attrs["cache_key"] = k
     return history

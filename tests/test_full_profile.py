@@ -39,3 +39,93 @@ def test_fig2_full_config_runs_one_step():
     cfg = ex.capacity_setup("full").configs()[-1].replace(dataset="digits", n_train=64, n_val=32, n_test=32,
                                                           steps=1, batch_size=32, eval_every=1)
     assert train(cfg).attrs["status"] == "ok"
+
+
+# --- §4.1–4.3: the paper's settings, typed in from SOURCES §1.4–1.5 as cited facts ------------------------
+
+from hp_lib.experiments import smith_batch_size, smith_momentum, smith_superconvergence  # noqa: E402
+
+
+def _one_step(cfg):
+    """One iteration of a full-profile config on fake CIFAR-shaped data, on the CPU."""
+    history = train(cfg.replace(device="cpu", threads=1, steps=1, batch_size=4, eval_every=1), fake_cifar())
+    assert history.attrs["status"] == "ok"
+
+
+def test_fig5_full_is_the_super_convergence_run():
+    s = smith_superconvergence.setup("full")
+    for cfg in (s.cycle, s.step):
+        assert (cfg.dataset, cfg.model, cfg.batch_size, cfg.momentum) == ("cifar10", "resnet56", 1000, 0.9)
+    assert s.cycle.lr == {"name": "triangular", "base_lr": 0.1, "max_lr": 3.0, "step_size_up": 5000}
+    assert s.cycle.steps == 10_000
+    assert s.step.lr == {"name": "multistep", "value": 0.35, "milestones": [50_000, 70_000], "gamma": 0.1}
+    assert s.step.steps == 80_000 and s.step.weight_decay == 1e-4
+    assert s.weight_decays == (1e-3, 1e-4, 1e-5, 1e-6) and len(s.seeds) == 4
+    for cfgs in s.grid().configs.values():
+        _one_step(cfgs[0])
+
+
+def test_fig6_full_is_the_batch_size_runs():
+    s = smith_batch_size.setup("full")
+    # TBS: (max LR, epochs, stepsize in epochs); iterations = epochs · 50000 / TBS as the author's script counts
+    paper = {128: (0.4, 48, 21), 256: (0.6, 70, 31), 512: (0.8, 95, 41), 1024: (1.0, 116, 51)}
+    assert sorted(s.configs) == sorted(paper)
+    for tbs, (max_lr, epochs, ss) in paper.items():
+        cfg = s.configs[tbs]
+        assert (cfg.dataset, cfg.model, cfg.batch_size, cfg.weight_decay, cfg.momentum) == ("cifar10", "resnet56", tbs, 1e-4, 0.95)
+        assert cfg.steps == epochs * 50_000 // tbs
+        assert cfg.lr["max_lr"] == max_lr and cfg.lr["base_lr"] == max_lr / 10
+        assert cfg.lr["stepsize"] == ss * 50_000 // tbs
+    # the author's log of the TBS 512 run: 9,277 iterations, stepsize 4,003, lr 0.6407 at iteration 4,800
+    cfg = s.configs[512]
+    assert (cfg.steps, cfg.lr["stepsize"]) == (9_277, 4_003)
+    assert abs(schedules.from_spec(cfg.lr)(4_800) - 0.6407) < 1e-4
+    _one_step(cfg)
+
+
+def test_fig7_fig8_full_are_the_momentum_runs():
+    p = "full"
+    a = smith_momentum.range_momentum_setup(p)
+    assert sorted(a.configs) == ["momentum 0.7", "momentum 0.9", "momentum 0.99"]
+    for cfgs in a.configs.values():
+        cfg = cfgs[0]
+        assert (cfg.model, cfg.dataset, cfg.weight_decay, cfg.steps) == ("three_layer", "cifar10", 4e-3, 10_000)
+        lr = schedules.from_spec(cfg.lr)
+        assert lr(0) == 0.0 and abs(lr(9_999) - 0.02) < 1e-12
+    c = smith_momentum.range_cyclical_setup(p).configs
+    falling = schedules.from_spec(c["falling 0.95 → 0.8"][0].momentum)
+    assert falling(0) == 0.95 and abs(falling(9_999) - 0.8) < 1e-12
+    lr = schedules.from_spec(c["constant 0.9"][0].lr)
+    assert abs(lr(0) - 0.002) < 1e-12 and abs(lr(9_999) - 0.02) < 1e-12
+    d = smith_momentum.step_momentum_setup(p).configs["cyclical 0.95 → 0.85"][0]
+    assert d.steps == 20_000 and d.lr["value"] == 0.005 and d.lr["gamma"] == 0.316
+    assert d.lr["milestones"] == [10_000, 15_000, 17_500, 18_750]
+    e = smith_momentum.one_cycle_momentum_setup(p).configs["falling 0.95 → 0.85"][0]
+    assert (e.model, e.steps, e.weight_decay, e.lr["stepsize"], e.lr["max_lr"]) == ("resnet56", 20_000, 5e-5, 9_000, 1.0)
+    momentum = schedules.from_spec(e.momentum)
+    assert momentum(0) == 0.95 and abs(momentum(9_000) - 0.85) < 1e-12
+    for grid in (a, smith_momentum.range_cyclical_setup(p), smith_momentum.step_momentum_setup(p),
+                 smith_momentum.one_cycle_momentum_setup(p)):
+        for cfgs in grid.configs.values():
+            _one_step(cfgs[0])
+
+
+def test_table1_full_is_the_papers_table():
+    t = smith_momentum.table_1_setup("full")
+    assert len(t.rows) == 20 and len(t.grid.configs) == 20
+    assert all(len(cfgs) == 4 for cfgs in t.grid.configs.values())
+    shallow = t.grid.configs["3-layer | 0.0005-0.005/11 | 0.95-0.85"][0]
+    assert (shallow.model, shallow.weight_decay, shallow.batch_size) == ("three_layer", 3e-3, 128)
+    assert shallow.steps == 25 * 50_000 // 128 and shallow.lr["stepsize"] == 11 * 50_000 // 128
+    assert (shallow.lr["base_lr"], shallow.lr["max_lr"]) == (0.0005, 0.005)
+    deep = t.grid.configs["resnet-56 | 0.08-0.80/41 | 0.90-1.00"][0]
+    assert (deep.model, deep.weight_decay, deep.batch_size, deep.steps) == ("resnet56", 1e-4, 512, 9_277)
+    assert (deep.lr["base_lr"], deep.lr["max_lr"], deep.lr["stepsize"]) == (0.08, 0.8, 4_003)
+    assert (deep.momentum["momentum"], deep.momentum["min_momentum"]) == (0.9, 1.0)
+    assert t.grid.configs["resnet-56 | 0.1 | 0.85"][0].lr == 0.1
+    assert t.grid.configs["3-layer | 0.005 | 0.95"][0].lr == 0.005
+    # the paper's column, typed in from Table 1
+    assert smith_momentum.PAPER_TABLE_1[("resnet-56", "0.08-0.80/41", "0.95")] == (92.1, 0.1)
+    assert smith_momentum.PAPER_TABLE_1[("3-layer", "0.0005-0.005/11", "0.95-0.85")] == (81.3, 0.1)
+    _one_step(deep)
+    _one_step(shallow)

@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pandas as pd
+import torch
 import pytest
 
-from hp_lib import cache, data, models, train
+from hp_lib import cache, data, models, schedules, train
 
 COLUMNS = ["step", "epoch", "lr", "momentum", "train_loss", "val_loss", "val_acc",
            "train_eval_loss", "train_eval_acc", "time"]
@@ -120,7 +121,7 @@ def test_config_validation(changes, names):
 def test_run_uses_the_cache(tmp_path, monkeypatch):
     calls = []
     real_train = train.train
-    monkeypatch.setattr(train, "train", lambda cfg, data=None: calls.append(cfg) or real_train(cfg, data))
+    monkeypatch.setattr(train, "train", lambda cfg, data=None, *a, **kw: calls.append(cfg) or real_train(cfg, data, *a, **kw))
     cfg = small()
     first = train.run(cfg)
     assert len(calls) == 1
@@ -142,7 +143,7 @@ def test_run_uses_the_cache(tmp_path, monkeypatch):
 def test_run_cache_keeps_divergence(monkeypatch):
     calls = []
     real_train = train.train
-    monkeypatch.setattr(train, "train", lambda cfg, data=None: calls.append(cfg) or real_train(cfg, data))
+    monkeypatch.setattr(train, "train", lambda cfg, data=None, *a, **kw: calls.append(cfg) or real_train(cfg, data, *a, **kw))
     first = train.run(small(lr=1e6))
     second = train.run(small(lr=1e6))
     assert len(calls) == 1
@@ -150,3 +151,72 @@ def test_run_cache_keeps_divergence(monkeypatch):
     assert second.attrs["diverged_step"] == first.attrs["diverged_step"]
     assert isinstance(second.attrs["diverged_step"], int)
     pd.testing.assert_frame_equal(first, second, check_exact=True)
+
+
+def test_restart_from_snapshot_continues_the_run_exactly():
+    """A run restarted from its own snapshot, with nothing changed, reproduces the rest of the original bit
+    for bit (the weights, the optimizer's momentum buffers and the minibatch order all come back)."""
+    parent = small(steps=40, eval_every=10, snapshot_at=(13, 20))
+    whole = train.run(parent)
+    for step in (13, 20):  # mid-epoch and at an epoch boundary (6 batches per epoch: 18 is one, 20 is not)
+        child = train.run(parent.replace(snapshot_at=(), start_from={"run": parent.to_dict(), "step": step}))
+        assert child["step"].iloc[0] == step - 1 and not np.isnan(child["val_loss"].iloc[0])  # the snapshot, evaluated
+        cols = ["step", "lr", "momentum", "train_loss"]
+        pd.testing.assert_frame_equal(child.loc[child["step"] >= step, cols].reset_index(drop=True),
+                                      whole.loc[whole["step"] >= step, cols].reset_index(drop=True), check_exact=True)
+        evals = ["step", "val_loss", "val_acc", "train_eval_loss"]
+        both = child[evals].dropna().merge(whole[evals].dropna(), on="step", suffixes=("", "_whole"))
+        assert len(both) >= 3
+        for col in evals[1:]:
+            assert (both[col] == both[f"{col}_whole"]).all()
+
+
+def test_restart_uses_its_own_weight_decay():
+    parent = small(steps=30, eval_every=10, weight_decay=1e-4, snapshot_at=(12,))
+    same = train.run(parent.replace(snapshot_at=(), start_from={"run": parent.to_dict(), "step": 12}))
+    more = train.run(parent.replace(snapshot_at=(), weight_decay=0.5, start_from={"run": parent.to_dict(), "step": 12}))
+    assert same["train_loss"].iloc[1] == more["train_loss"].iloc[1]  # same state and first minibatch ...
+    assert not np.allclose(same["train_loss"].iloc[3:], more["train_loss"].iloc[3:])  # ... then WD decides
+
+
+def test_snapshots_are_tensors_only():
+    """Snapshots load with weights_only=True: nothing in them needs unpickling."""
+    parent = small(steps=20, eval_every=10, snapshot_at=(7,))
+    h = train.run(parent)
+    state = cache.load_snapshot(h.attrs["cache_key"], 7)
+    assert state["step"] == 7 and "model" in state and "optimizer" in state
+    with pytest.raises(FileNotFoundError, match="no snapshot at step 8"):
+        cache.load_snapshot(h.attrs["cache_key"], 8)
+
+
+@pytest.mark.parametrize("changes,match", [
+    ({"snapshot_at": (0,)}, "snapshot_at"),
+    ({"snapshot_at": (60,)}, "snapshot_at"),
+    ({"start_from": {"run": {}, "step": 5}}, "snapshot_at"),
+    ({"start_from": {"step": 5}}, "'run'"),
+])
+def test_bad_snapshot_settings_are_rejected(changes, match):
+    with pytest.raises(ValueError, match=match):
+        small(**changes)
+
+
+def test_three_layer_net_has_caffes_multipliers():
+    """cifar3.prototxt: biases at lr_mult 2; the classifier's weights at decay_mult 250, its bias at 0."""
+    model = models.build("three_layer", (1, 40), 10)
+    opt = torch.optim.SGD(train.param_groups(model, 4e-3), lr=0.1)
+    schedules.apply(opt, lr=0.01)
+    name_of = {id(p): n for n, p in model.named_parameters()}
+    seen = {}
+    for g in opt.param_groups:
+        for p in g["params"]:
+            seen[name_of[id(p)]] = (g["lr"], g["weight_decay"])
+    assert seen["fc.weight"] == (0.01, pytest.approx(1.0))
+    assert seen["fc.bias"] == (0.02, 0.0)
+    assert seen["features.0.bias"] == (0.02, 4e-3) and seen["features.0.weight"] == (0.01, 4e-3)
+    assert len(seen) == len(list(model.parameters()))
+
+
+def test_models_without_multipliers_get_one_group():
+    model = models.build("resnet20", (1, 40), 10)
+    groups = train.param_groups(model, 1e-4)
+    assert len(groups) == 1 and groups[0]["weight_decay"] == 1e-4

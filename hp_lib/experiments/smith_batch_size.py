@@ -56,8 +56,9 @@ def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
                      momentum=0.95, weight_decay=1e-4, threads=p.threads, device=p.device)
     configs, paper_tbs = {}, {}
     for (tbs, ep), (paper, (max_lr, paper_epochs, paper_ss)) in zip(epochs.items(), PAPER.items()):
-        steps = ep * (n_train // tbs)
-        stepsize = round(steps * paper_ss / paper_epochs)
+        # iterations as the author's script counts them: epochs · N / TBS, in integer arithmetic
+        steps = ep * n_train // tbs
+        stepsize = int(ep * paper_ss / paper_epochs * n_train / tbs)
         policy = {"name": "caffe_one_cycle", "base_lr": max_lr / 10, "max_lr": max_lr, "stepsize": stepsize,
                   "momentum": 0.95, "min_momentum": min_momentum}
         momentum = 0.95 if min_momentum == 0.95 else {**policy, "select": "momentum"}
@@ -82,9 +83,9 @@ def results(setup: BatchSizes, runs: dict[int, list[History]]) -> pd.DataFrame:
     for tbs, cfg in setup.configs.items():
         s, secs = final_stats(runs[tbs]), _seconds(runs[tbs])
         max_lr, paper_epochs, _ = PAPER[setup.paper_tbs[tbs]]
-        epochs = cfg.steps / (cfg.n_train // tbs)
+        epochs = cfg.steps * tbs / cfg.n_train
         rows.append({"TBS (paper)": setup.paper_tbs[tbs], "TBS (ours)": tbs, "max LR": max_lr,
-                     "epochs (paper)": paper_epochs, "epochs (ours)": f"{epochs:g}",
+                     "epochs (paper)": paper_epochs, "epochs (ours)": f"{epochs:.3g}",
                      "training time (s)": f"{secs:.0f}", "s per epoch": f"{secs / epochs:.2f}",
                      "final acc. (%)": s.acc_text(), "final loss": s.loss_text()})
     return pd.DataFrame(rows).set_index("TBS (ours)")
@@ -118,7 +119,7 @@ def claim_6(setup: BatchSizes, runs: dict[int, list[History]]) -> claims.Verdict
 
 
 def remark_4(setup: BatchSizes, runs: dict[int, list[History]]) -> claims.Verdict:
-    per_epoch = {tbs: _seconds(runs[tbs]) / (cfg.steps / (cfg.n_train // tbs)) for tbs, cfg in setup.configs.items()}
+    per_epoch = {tbs: _seconds(runs[tbs]) / (cfg.steps * tbs / cfg.n_train) for tbs, cfg in setup.configs.items()}
     verdict = claims.remark_4(per_epoch, paper_epochs={t: PAPER[setup.paper_tbs[t]][1] for t in setup.configs})
     e = verdict.evidence
     small, large = min(per_epoch), max(per_epoch)

@@ -99,13 +99,13 @@ STEP_MOMENTA = {"constant 0.85": (0.85, 0.85), "constant 0.9": (0.9, 0.9), "cons
 
 def step_momentum_setup(profile: str, seeds=None) -> Grid:
     """Fig. 7d: LR 0.005 (ours ×10) divided by 3.16 at 50, 75, 87.5 and 93.75 % of the run, with constant
-    or linearly moving momentum."""
+    or linearly moving momentum; the paper's TBS averages 536 (512 plus its per-GPU offsets)."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 2_000, 20_000)
     lr = {"name": "multistep", "value": 0.005 * k, "gamma": 0.316,
           "milestones": [steps // 2, steps * 3 // 4, steps * 7 // 8, steps * 15 // 16]}
     return over_seeds({label: _three_layer(p, lr=lr, steps=steps, momentum=m0 if m0 == m1 else _ramp(m0, m1, steps),
-                                      eval_every=p.pick(10, 50, 500))
+                                           batch_size=p.pick(64, 128, 512), eval_every=p.pick(10, 50, 500))
                   for label, (m0, m1) in STEP_MOMENTA.items()}, _seeds(p, seeds))
 
 
@@ -172,8 +172,8 @@ def table_1_setup(profile: str, seeds=None) -> Table1:
             "resnet-56": (deep, p.pick(2, 10, 95), 41 / 95, (0.08, 0.8), 0.1)}
     variants, rows, settings = {}, [], {}
     for name, (base, epochs, ss_frac, (lo, hi), constant) in arch.items():
-        steps = epochs * (base.n_train // base.batch_size)
-        stepsize = max(1, round(ss_frac * steps))
+        steps = epochs * base.n_train // base.batch_size
+        stepsize = max(1, int(ss_frac * epochs * base.n_train / base.batch_size))
         settings[name] = {"WD": base.weight_decay, "TBS": base.batch_size, "epochs": epochs, "model": analog(base)[1]}
         for lr_col in (f"{_lr_text(name, 'cycle')}", _lr_text(name, "constant")):
             lr = _caffe_1cycle(lo, hi, stepsize, 0.9, 0.9, "lr") if "-" in lr_col else constant
