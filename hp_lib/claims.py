@@ -443,3 +443,59 @@ def table_1(table: pd.DataFrame) -> Verdict:
                 "deep_holds": bool(deep_ok), "shallow_holds": bool(shallow_ok)}
     status = REPRODUCED if deep_ok and shallow_ok else (INCONCLUSIVE if deep_ok or shallow_ok else NOT_REPRODUCED)
     return Verdict("smith-table-1", status, evidence)
+
+
+def loss_separates_better(loss: dict[float, tuple[float, float]], acc: dict[float, tuple[float, float]]) -> Verdict:
+    """Smith Fig. 9: "The best value for weight decay is easier to interpret from the loss than from the
+    accuracy."
+
+    ``loss`` and ``acc`` map each weight decay to (mean, std over seeds) of the final test loss and accuracy.
+    The *separation* of a metric is the gap between the best and the runner-up in units of their larger
+    seed standard deviation.
+
+    * reproduced: the loss separates the best weight decay more clearly than the accuracy does;
+    * not reproduced: the accuracy separates it at least as clearly;
+    * inconclusive: with a single seed (no spread to measure against).
+    """
+    def separation(values, best_is_min):
+        ranked = sorted(values.items(), key=lambda kv: kv[1][0], reverse=not best_is_min)
+        (w1, (m1, s1)), (_, (m2, s2)) = ranked[0], ranked[1]
+        spread = max(s1, s2)
+        return w1, (abs(m2 - m1) / spread if spread > 0 else float("inf"))
+
+    best_loss, sep_loss = separation(loss, True)
+    best_acc, sep_acc = separation(acc, False)
+    evidence = {"best_by_loss": best_loss, "best_by_acc": best_acc, "loss_separation": sep_loss,
+                "acc_separation": sep_acc}
+    if not np.isfinite(sep_loss) or not np.isfinite(sep_acc):
+        return Verdict("smith-fig-9", INCONCLUSIVE, evidence)
+    return Verdict("smith-fig-9", REPRODUCED if sep_loss > sep_acc else NOT_REPRODUCED, evidence)
+
+
+def optimal_wd_shrinks(claim: str, constant_best: float, range_best: float) -> Verdict:
+    """Smith Figs. 10 and 11: searched with large learning rates (an LR range test), the best weight decay
+    is smaller than at a constant learning rate, because large learning rates regularize too.
+
+    * reproduced: the range test's best weight decay is smaller; inconclusive: the same; not reproduced:
+      larger.
+    """
+    status = REPRODUCED if range_best < constant_best else (INCONCLUSIVE if range_best == constant_best else NOT_REPRODUCED)
+    return Verdict(claim, status, {"constant_best": constant_best, "range_best": range_best})
+
+
+def snapshot_search(claim: str, scratch_best: float, snapshot_best: float, scratch_seconds: float,
+                    snapshot_seconds: float) -> Verdict:
+    """Smith Fig. 12: "a grid search from a snapshot will point to an optimal weight decay and can save
+    time."
+
+    * reproduced: the search from the snapshot picks the weight decay the search from scratch picks, in
+      less training time;
+    * inconclusive: it saves time but picks another weight decay;
+    * not reproduced: it saves no time.
+    """
+    saved = 1 - snapshot_seconds / scratch_seconds
+    evidence = {"scratch_best": scratch_best, "snapshot_best": snapshot_best, "scratch_seconds": scratch_seconds,
+                "snapshot_seconds": snapshot_seconds, "saved": saved}
+    if saved <= 0:
+        return Verdict(claim, NOT_REPRODUCED, evidence)
+    return Verdict(claim, REPRODUCED if scratch_best == snapshot_best else INCONCLUSIVE, evidence)

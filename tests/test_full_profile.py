@@ -129,3 +129,31 @@ def test_table1_full_is_the_papers_table():
     assert smith_momentum.PAPER_TABLE_1[("3-layer", "0.0005-0.005/11", "0.95-0.85")] == (81.3, 0.1)
     _one_step(deep)
     _one_step(shallow)
+
+
+def test_fig9_to_fig12_full_are_the_weight_decay_searches():
+    from hp_lib.experiments import smith_weight_decay as wd
+
+    s9 = wd.constant_lr_setup("full")
+    assert sorted(s9.configs) == sorted([1e-2, 3.2e-3, 1.8e-3, 1e-3])
+    for w, cfg in s9.configs.items():
+        assert (cfg.model, cfg.dataset, cfg.lr, cfg.momentum, cfg.weight_decay) == ("three_layer", "cifar10", 0.005, 0.95, w)
+    s10 = wd.cyclical_setup("full").configs[1.8e-3]
+    lr, momentum = schedules.from_spec(s10.lr), schedules.from_spec(s10.momentum)
+    assert abs(lr(0) - 0.001) < 1e-12 and abs(lr(s10.steps - 1) - 0.01) < 1e-12
+    assert momentum(0) == 0.98 and abs(momentum(s10.steps - 1) - 0.9) < 1e-12
+    s11a, s11b = wd.resnet_setup("full"), wd.resnet_setup("full", lr_range=True)
+    assert sorted(s11a.configs) == sorted([1e-4, 3.2e-4, 5.6e-4, 1e-3])
+    for cfg in (*s11a.configs.values(), *s11b.configs.values()):
+        assert (cfg.model, cfg.momentum, cfg.batch_size) == ("resnet56", 0.95, 1_030)
+    assert s11a.configs[1e-4].lr == 0.1
+    lr = schedules.from_spec(s11b.configs[1e-4].lr)
+    assert abs(lr(0) - 0.1) < 1e-12 and abs(lr(s11b.configs[1e-4].steps - 1) - 1.0) < 1e-12
+    # Fig. 12: restarts from the snapshot of the WD 1e-3 (3-layer) and WD 1e-4 (ResNet) runs, halfway
+    for setup, parent_wd in ((s9, 1e-3), (s11b, 1e-4)):
+        assert setup.snapshot_wd == parent_wd and setup.step == setup.configs[parent_wd].steps // 2
+        children = setup.restart_grid().all()
+        assert {c.start_from["step"] for c in children} == {setup.step}
+        assert all(c.parent().weight_decay == parent_wd for c in children)
+    for cfg in (s9.configs[1e-2], s10, s11a.configs[1e-3]):
+        _one_step(cfg)

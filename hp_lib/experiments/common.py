@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .. import plots, sweep
@@ -71,15 +72,18 @@ def final_stats(histories: list[History]) -> FinalStats:
         accs.append(ev["val_acc"].iloc[-1] if ok else 0.0)
         losses.append(ev["val_loss"].iloc[-1] if ok else float("inf"))
         best = max(best, ev["val_acc"].max())
-    accs, losses = pd.Series(accs, dtype=float), pd.Series(losses, dtype=float)
+    def std(values: list[float]) -> float:
+        if len(values) < 2:
+            return 0.0
+        return float(np.std(values, ddof=1)) if np.isfinite(values).all() else float("nan")
+
     return FinalStats(len(histories), sum(h.attrs.get("status") == "diverged" for h in histories),
-                      float(accs.mean()), float(accs.std(ddof=1)) if len(accs) > 1 else 0.0,
-                      float(losses.mean()), float(losses.std(ddof=1)) if len(losses) > 1 else 0.0, float(best))
+                      float(np.mean(accs)), std(accs), float(np.mean(losses)), std(losses), float(best))
 
 
 def sci(x: float) -> str:
-    """1e-4, 4e-3: how the paper writes weight decays."""
-    return f"{x:.0e}".replace("e-0", "e-")
+    """1e-4, 3.2e-3: how the paper writes weight decays."""
+    return f"{x:.1e}".replace(".0e", "e").replace("e-0", "e-")
 
 
 def publish_grid(fig, fig_id: str, grid: Grid, runs: dict[str, list[History]], profile: str) -> None:
