@@ -10,9 +10,10 @@ layers; depths, widths, normalisation and shortcuts are the same in both.
 * ``resnet20`` / ``resnet56``: the CIFAR ResNets of He et al. (2016), depth 6n+2 with n = 3 / 9 basic
   blocks per stage at 16/32/64 channels, batch norm, projection (1×1) shortcuts where the shape changes.
 * ``wrn32_4``: the author's 32-layer wide ResNet (``wide32cifar.prototxt``): the same basic blocks, 5 per
-  stage, at 16/64/256 channels (four times wider per stage instead of two, as in the author's file).
+  stage, at 16/64/256 channels; ``depth`` shrinks it (6n+2) where a CPU budget forces it (four times wider per stage instead of two, as in the author's file).
 * ``densenet40``: DenseNet-40 (Huang et al. 2017, as in ``genDensenet40.prototxt``): three dense blocks of 12
-  BN-ReLU-conv layers with growth 12, dropout 0.2 after every convolution, 1×1 transitions with pooling.
+  BN-ReLU-conv layers with growth 12, dropout 0.2 after every convolution, 1×1 transitions with pooling;
+  ``depth`` (3n+4) shrinks it.
 * ``lenet``: Caffe's MNIST LeNet: 20 and 50 5-wide convolutions, each followed by 2-pooling, FC 500, ReLU,
   FC 10.
 * ``mlp``: ``depth`` hidden layers of ``width`` ReLU units (the capacity sweeps).
@@ -197,7 +198,8 @@ MODELS = {
     "three_layer": ThreeLayerNet,
     "resnet20": lambda input_shape, num_classes=10, **kw: ResNet(20, input_shape, num_classes, **kw),
     "resnet56": lambda input_shape, num_classes=10, **kw: ResNet(56, input_shape, num_classes, **kw),
-    "wrn32_4": lambda input_shape, num_classes=10, **kw: ResNet(32, input_shape, num_classes, (16, 16, 64, 256), **kw),
+    "wrn32_4": lambda input_shape, num_classes=10, depth=32, **kw: ResNet(depth, input_shape, num_classes,
+                                                                         (16, 16, 64, 256), **kw),
     "densenet40": DenseNet,
     "lenet": LeNet,
     "mlp": MLP,

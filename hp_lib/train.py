@@ -119,17 +119,20 @@ def evaluate(model, x, y, batch_size: int = 1000) -> tuple[float, float]:
 
 
 def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | None = None,
-          on_snapshot=None) -> History:
+          on_snapshot=None, model: torch.nn.Module | None = None) -> History:
     """Train ``cfg.model`` on ``cfg.dataset`` for ``cfg.steps`` SGD steps; return its History.
 
     ``state`` (a snapshot) continues a run from where it was taken; ``on_snapshot(step, state)`` receives the
-    training state at each step of ``cfg.snapshot_at``."""
+    training state at each step of ``cfg.snapshot_at``. A reader's own ``model`` and ``data`` replace the
+    named ones (the model is trained in place); ``cfg`` still gives every other setting."""
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     data = data if data is not None else load_data(cfg)
     if cfg.batch_size > len(data.y_train):
         raise ValueError(f"batch_size {cfg.batch_size} is larger than the training set ({len(data.y_train)} samples)")
-    model = models.build(cfg.model, data.input_shape, data.num_classes, **cfg.model_kwargs).to(cfg.device)
+    if model is None:
+        model = models.build(cfg.model, data.input_shape, data.num_classes, **cfg.model_kwargs)
+    model = model.to(cfg.device)
     lr_at, momentum_at = schedules.from_spec(cfg.lr), schedules.from_spec(cfg.momentum)
     optimizer = torch.optim.SGD(param_groups(model, cfg.weight_decay), lr=lr_at(0), momentum=momentum_at(0),
                                 nesterov=cfg.nesterov and momentum_at(0) > 0)

@@ -87,6 +87,12 @@ def test_resnet_rejects_depth_not_6n_plus_2(depth):
         models.ResNet(depth, (3, 32, 32))
 
 
+def test_wide_resnet_depth_can_shrink():
+    model = models.build("wrn32_4", (1, 40), 10, depth=14)
+    convs3 = [m for m in model.modules() if isinstance(m, nn.Conv1d) and m.kernel_size == (3,)]
+    assert len(convs3) == 13 and {m.out_channels for m in convs3} == {16, 64, 256}
+
+
 def test_resnet_accepts_other_6n_plus_2_depths():
     model = models.ResNet(8, (3, 16, 16), num_classes=5)
     assert model(torch.randn(2, 3, 16, 16)).shape == (2, 5)

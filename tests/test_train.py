@@ -220,3 +220,16 @@ def test_models_without_multipliers_get_one_group():
     model = models.build("resnet20", (1, 40), 10)
     groups = train.param_groups(model, 1e-4)
     assert len(groups) == 1 and groups[0]["weight_decay"] == 1e-4
+
+
+def test_train_a_readers_own_model_and_tensors():
+    """train() with a model object and tensors of one's own: the model is trained in place."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 5, generator=g)
+    y = (x[:, 0] > 0).long()
+    ds = data.Dataset("mine", x[:192], y[:192], x[192:], y[192:], x[:0], y[:0], num_classes=2, fingerprint="mine")
+    model = torch.nn.Sequential(torch.nn.Linear(5, 2))
+    before = model[0].weight.detach().clone()
+    h = train.train(small(steps=60, batch_size=32, eval_every=20, lr=0.5), ds, model=model)
+    assert not torch.equal(before, model[0].weight)
+    assert h.dropna(subset=["val_acc"])["val_acc"].iloc[-1] > 0.9  # a linearly separable task, learnt
