@@ -499,3 +499,26 @@ def snapshot_search(claim: str, scratch_best: float, snapshot_best: float, scrat
     if saved <= 0:
         return Verdict(claim, NOT_REPRODUCED, evidence)
     return Verdict(claim, REPRODUCED if scratch_best == snapshot_best else INCONCLUSIVE, evidence)
+
+
+def small_weight_decay_overfits(small_wd: pd.DataFrame, large_wd: pd.DataFrame, min_rise: float = 0.05) -> Verdict:
+    """Smith Fig. 4b: with too small a weight decay (and a large-LR 1cycle) the test loss turns upward —
+    overfitting — while the standard run with more weight decay keeps falling (underfitting).
+
+    From mean test-loss curves (``val_loss``):
+
+    * reproduced: the small-WD loss ends at least ``min_rise`` (relative) above its minimum, and the
+      large-WD loss ends within ``min_rise`` of its own minimum (it has not turned upward);
+    * inconclusive: both turn upward;
+    * not reproduced: the small-WD loss does not turn upward.
+    """
+    def rise(curve):
+        v = curve["val_loss"].to_numpy()
+        return float((v[-1] - v.min()) / v.min())
+
+    evidence = {"min_small": float(small_wd["val_loss"].min()), "end_small": float(small_wd["val_loss"].iloc[-1]),
+                "rise_small": rise(small_wd), "end_large": float(large_wd["val_loss"].iloc[-1]),
+                "rise_large": rise(large_wd), "drop_large": _last_quarter_drop(large_wd)}
+    if evidence["rise_small"] < min_rise:
+        return Verdict("smith-fig-4b", NOT_REPRODUCED, evidence)
+    return Verdict("smith-fig-4b", REPRODUCED if evidence["rise_large"] < min_rise else INCONCLUSIVE, evidence)

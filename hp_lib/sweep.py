@@ -1,17 +1,29 @@
 """Run many independent configs: in worker processes across the cores, each through the result cache.
 
+* Results already in the cache are read in this process; only the missing ones go to the workers, so an
+  unchanged chapter starts no worker at all.
+* The workers form one pool kept for the whole session (starting a worker imports torch: seconds), and
+  receive the longest runs first, so the cores stay busy to the end of a sweep.
+* A run that continues another from its snapshot waits for that run: parents are computed in a first wave.
+
 Each worker trains with ``cfg.threads`` threads; ``workers`` defaults to as many as the cores allow.
 Results come back in the order of the configs.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
+import atexit
+import json
 import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from . import progress
-from .train import History, RunConfig, run as run_one
+from . import cache, progress
+from .train import History, RunConfig, load_data, run as run_one
+
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
 
 
 def default_workers(configs: list[RunConfig]) -> int:
@@ -19,16 +31,90 @@ def default_workers(configs: list[RunConfig]) -> int:
     return max(1, min(len(configs), (os.cpu_count() or 1) // threads))
 
 
+def lookup(cfg: RunConfig) -> History | None:
+    """The cached result of ``cfg``, or ``None``."""
+    k = cache.key(cfg.to_dict(), load_data(cfg).fingerprint)
+    history = cache.load(k)
+    if history is not None:
+        history.attrs["cache_key"] = k
+        progress.report(f"{cfg.model}/{cfg.dataset} seed {cfg.seed}", cached=True)
+    return history
+
+
+def cost(cfg: RunConfig) -> float:
+    """A rough size of a run, to start the longest first."""
+    return cfg.steps * cfg.batch_size
+
+
+def _get_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_workers
+    if _pool is None or _pool_workers != workers:
+        if _pool is not None:
+            _pool.shutdown()
+        # spawn: a fresh interpreter per worker, safe inside Jupyter kernels and with torch threads
+        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_ignore_interrupts)
+        _pool_workers = workers
+    return _pool
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C (and a notebook kernel's interrupt) to the parent, which stops them itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_pool() -> None:
+    """Kill the workers now (a run killed mid-way leaves no cache entry: they are written atomically)."""
+    global _pool
+    if _pool is not None:
+        for process in list(getattr(_pool, "_processes", {}).values()):
+            process.terminate()
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+@atexit.register
+def _shutdown() -> None:
+    if _pool is not None:
+        _pool.shutdown(cancel_futures=True)
+
+
 def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs") -> list[History]:
     configs = list(configs)
-    if not configs:
-        return []
-    workers = workers or default_workers(configs)
-    if workers == 1 or len(configs) == 1:
-        return [run_one(c) for c in progress.bar(configs, desc=desc)]
-    # spawn: a fresh interpreter per worker, safe inside Jupyter kernels and with torch threads
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(run_one, c) for c in configs]
-        for f in progress.bar(futures, desc=desc):
-            f.result()
-        return [f.result() for f in futures]
+    results: list[History | None] = [lookup(c) for c in configs]
+    missing = [i for i, h in enumerate(results) if h is None]
+    if not missing:
+        return results
+    parents = {json.dumps(p.to_dict(), sort_keys=True): p
+               for p in (configs[i].parent() for i in missing) if p is not None}
+    waves = [[p for p in parents.values() if lookup(p) is None], [configs[i] for i in missing]]
+    workers = workers or default_workers([configs[i] for i in missing])
+    done: dict[int, History] = {}
+    with progress.bar(total=len(missing) + len(waves[0]), desc=desc) as bar:
+        for wave_no, wave in enumerate(waves):
+            if not wave:
+                continue
+            if workers == 1 or len(wave) == 1:
+                histories = []
+                for cfg in wave:
+                    histories.append(run_one(cfg))
+                    bar.update()
+            else:
+                pool = _get_pool(workers)
+                order = sorted(range(len(wave)), key=lambda j: -cost(wave[j]))
+                futures = {pool.submit(run_one, wave[j]): j for j in order}
+                histories = [None] * len(wave)
+                try:
+                    for f in as_completed(futures):
+                        histories[futures[f]] = f.result()
+                        bar.update()
+                except KeyboardInterrupt:
+                    _stop_pool()
+                    raise
+                except BaseException:  # a failed run: leave nothing queued behind it
+                    for f in futures:
+                        f.cancel()
+                    raise
+            if wave_no == 1:
+                done = dict(zip(missing, histories))
+    return [done.get(i, h) for i, h in enumerate(results)]

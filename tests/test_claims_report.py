@@ -1,4 +1,4 @@
-"""The verdicts of Smith §4 (Figs. 5–12, Table 1, Remarks 3–6) on constructed data whose answer is known."""
+"""The verdicts of Smith §3.3–§4 (Figs. 4b–12, Table 1, Remarks 3–6) on constructed data whose answer is known."""
 
 import numpy as np
 import pandas as pd
@@ -151,3 +151,13 @@ def test_final_stats_counts_a_diverged_run_as_failed():
     assert s.acc_mean == pytest.approx((0.9 + 0.7 + 0.0) / 3) and s.best_acc == 0.9
     assert s.loss_mean == float("inf")
     assert final_stats([_history([0.5, 0.9], [1.0, 0.3])]).acc_text() == "90.0"
+
+
+def test_small_weight_decay_overfits():
+    t = np.arange(20)
+    falling = pd.DataFrame({"val_loss": 2.0 - t / 20})
+    turning = pd.DataFrame({"val_loss": 1 + (t - 10) ** 2 / 100})  # minimum at the middle, ends 81 % higher
+    v = claims.small_weight_decay_overfits(turning, falling)
+    assert v.status == REPRODUCED and v.evidence["rise_small"] == pytest.approx(0.81)
+    assert claims.small_weight_decay_overfits(turning, turning).status == INCONCLUSIVE
+    assert claims.small_weight_decay_overfits(falling, turning).status == NOT_REPRODUCED

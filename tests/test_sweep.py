@@ -1,0 +1,50 @@
+"""hp_lib.sweep: parallel runs through the cache, in the order given."""
+
+import pandas as pd
+import pytest
+
+from hp_lib import sweep, train
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "build"))
+
+
+def small(**changes) -> train.RunConfig:
+    cfg = train.RunConfig(dataset="digits", model="mlp", model_kwargs={"width": 16}, n_train=200, n_val=100,
+                          n_test=100, steps=30, batch_size=32, eval_every=10, lr=0.05)
+    return cfg.replace(**changes)
+
+
+def test_parallel_sweep_equals_sequential_runs_in_order():
+    configs = [small(seed=s, steps=20 + 10 * s) for s in range(3)]
+    parallel = sweep.run(configs, workers=2)
+    for cfg, h in zip(configs, parallel):
+        alone = train.train(cfg)
+        assert h["step"].max() == cfg.steps - 1  # in the order given, though the longest ran first
+        cols = ["step", "lr", "train_loss", "val_loss", "val_acc"]
+        pd.testing.assert_frame_equal(h[cols], alone[cols], check_exact=True)
+
+
+def test_cached_results_start_no_worker(monkeypatch):
+    configs = [small(seed=s) for s in range(2)]
+    first = sweep.run(configs, workers=1)
+    monkeypatch.setattr(sweep, "_get_pool", lambda workers: pytest.fail("a worker pool was started"))
+    monkeypatch.setattr(sweep, "run_one", lambda cfg: pytest.fail("a cached config was trained again"))
+    again = sweep.run(configs, workers=2)
+    for a, b in zip(first, again):
+        assert a.attrs["cache_key"] == b.attrs["cache_key"]
+
+
+def test_restarts_wait_for_their_parent(monkeypatch):
+    parent = small(steps=40, snapshot_at=(20,))
+    children = [small(steps=40, weight_decay=wd, start_from={"run": parent.to_dict(), "step": 20})
+                for wd in (0.0, 1e-3, 1e-2)]
+    trained = []
+    real = sweep.run_one
+    monkeypatch.setattr(sweep, "run_one", lambda cfg: trained.append(cfg) or real(cfg))
+    results = sweep.run(children, workers=1)
+    assert trained[0] == parent and len(trained) == 4  # the parent once, first; then each child
+    assert all(h["step"].iloc[0] == 19 for h in results)
