@@ -59,11 +59,12 @@ def exponential(value: float, k: float) -> Schedule:
     return schedule
 
 
-def inverse_time(value: float, k: float) -> Schedule:
-    """1/t decay (CS231n notes, "Annealing the learning rate"): :math:`f(t) = v / (1 + k t)`."""
+def inverse_time(value: float, k: float, power: float = 1.0) -> Schedule:
+    """1/t decay (CS231n notes, "Annealing the learning rate"): :math:`f(t) = v / (1 + k t)^p`. With
+    ``power`` 0.75 and ``k`` 1e-4 it is Caffe's ``inv`` policy, the default of its MNIST LeNet solver."""
 
     def schedule(step: int) -> float:
-        return value / (1.0 + k * step)
+        return value / (1.0 + k * step) ** power
 
     return schedule
 

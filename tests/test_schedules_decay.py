@@ -66,6 +66,9 @@ def test_matches_torch_scheduler(name):
 
 def test_closed_forms():
     assert schedules.inverse_time(0.5, 0.01)(100) == approx(0.25)
+    # Caffe's inv policy, lenet_solver.prototxt: base_lr 0.01, gamma 1e-4, power 0.75; at iteration 10,000
+    # (the solver's max_iter) the rate is 0.01 · 2^-0.75
+    assert schedules.inverse_time(0.01, 1e-4, 0.75)(10_000) == approx(0.01 * 2 ** -0.75)
     assert schedules.inverse_sqrt(0.5)(0) == approx(0.5) and schedules.inverse_sqrt(0.5)(99) == approx(0.05)
     linear = schedules.polynomial(0.5, 100)
     assert linear(0) == approx(0.5) and linear(50) == approx(0.25) and linear(100) == 0 and linear(200) == 0
