@@ -8,8 +8,8 @@ DataLoader: the training loop indexes them directly). Every dataset here works o
   matches is regenerated. Its ``get_dataset(download=True)`` path is never used.
 * ``digits``: scikit-learn's bundled 8×8 handwritten digits (1,797 images).
 * ``fashion_mnist``: Fashion-MNIST from a data directory, else Debian's ``dataset-fashion-mnist``.
-* ``cifar10``: CIFAR-10's binary version (no pickle) from ``$HP_BOOK_HOME/data``, downloaded if missing
-  (the ``full`` profile; it needs the internet once).
+* ``mnist``, ``cifar10``, ``cifar100``: MNIST's IDX files and CIFAR's binary versions (no pickle) from
+  ``$HP_BOOK_HOME/data``, downloaded if missing (the ``full`` profile; it needs the internet once).
 
 Splits are drawn from all the samples a source has, so a validation set is a random subset of the same
 distribution (for CIFAR-10, of its 60,000 images) rather than the official test set.
@@ -134,55 +134,93 @@ def _read_idx_gz(path: Path) -> np.ndarray:
     return data.reshape(dims)
 
 
+IDX_FILES = [f"{split}-{kind}-idx{n}-ubyte.gz" for split in ("train", "t10k") for kind, n in (("images", 3), ("labels", 1))]
+
+
+def _read_idx_dataset(d: Path, mean: float, std: float):
+    """The four gzipped IDX files of MNIST or Fashion-MNIST in folder ``d``, standardised."""
+    xs = [_read_idx_gz(d / f"{s}-images-idx3-ubyte.gz") for s in ("train", "t10k")]
+    ys = [_read_idx_gz(d / f"{s}-labels-idx1-ubyte.gz") for s in ("train", "t10k")]
+    for split_name, images, labels in zip(("train", "t10k"), xs, ys):
+        if len(images) != len(labels):
+            raise ValueError(f"{d}: {split_name} has {len(images)} images but {len(labels)} labels")
+    x = (np.concatenate(xs).astype(np.float32) / 255.0 - mean) / std
+    return x[:, None, :, :], np.concatenate(ys).astype(np.int64), 10
+
+
 def _source_fashion_mnist(total: int, root: Path | None):
     candidates = [root] if root else [Path(d) for d in FASHION_MNIST_DIRS]
     for d in candidates:
         if (d / "train-images-idx3-ubyte.gz").exists():
-            xs = [_read_idx_gz(d / f"{s}-images-idx3-ubyte.gz") for s in ("train", "t10k")]
-            ys = [_read_idx_gz(d / f"{s}-labels-idx1-ubyte.gz") for s in ("train", "t10k")]
-            for split_name, images, labels in zip(("train", "t10k"), xs, ys):
-                if len(images) != len(labels):
-                    raise ValueError(f"{d}: {split_name} has {len(images)} images but {len(labels)} labels")
-            x = np.concatenate(xs).astype(np.float32) / 255.0
-            x = (x - 0.2860) / 0.3530  # the training set's mean and std
-            return x[:, None, :, :], np.concatenate(ys).astype(np.int64), 10
+            return _read_idx_dataset(d, 0.2860, 0.3530)  # the training set's mean and std
     raise FileNotFoundError(
         "Fashion-MNIST not found: looked for train-images-idx3-ubyte.gz in "
         + ", ".join(str(c) for c in candidates)
         + " (install Debian's dataset-fashion-mnist, or pass root=DIR)")
 
 
+MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # torchvision's mirror
+
+
+def _source_mnist(total: int, root: Path | None):
+    """MNIST (the ``full`` profile's dataset for LeNet): the IDX files in ``root`` or
+    ``$HP_BOOK_HOME/data/mnist``, downloaded there if missing."""
+    folder = root or paths.data_dir() / "mnist"
+    missing = [f for f in IDX_FILES if not (folder / f).exists()]
+    if missing:
+        if root is not None:
+            raise FileNotFoundError(f"MNIST files {', '.join(missing)} not found in {folder}")
+        from torchvision.datasets.utils import download_url
+
+        for f in missing:
+            download_url(MNIST_URL + f, str(folder), f)
+    return _read_idx_dataset(folder, 0.1307, 0.3081)
+
+
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+CIFAR100_URL = "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"
 CIFAR10_MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)[:, None, None]
 CIFAR10_STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)[:, None, None]
 
 
-def _read_cifar_bin(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """A CIFAR-10 binary batch: records of 1 label byte followed by 3×32×32 pixel bytes (no pickle)."""
+def _read_cifar_bin(path: Path, label_bytes: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """A CIFAR binary batch: records of ``label_bytes`` label bytes (CIFAR-100: coarse, then fine; the last
+    one is kept) followed by 3×32×32 pixel bytes (no pickle)."""
+    size = label_bytes + 3072
     raw = np.fromfile(path, dtype=np.uint8)
-    if raw.size % 3073:
-        raise ValueError(f"{path} is not a CIFAR-10 binary batch ({raw.size} bytes is not a multiple of 3073)")
-    records = raw.reshape(-1, 3073)
-    return records[:, 1:].reshape(-1, 3, 32, 32), records[:, 0].astype(np.int64)
+    if raw.size % size:
+        raise ValueError(f"{path} is not a CIFAR binary batch ({raw.size} bytes is not a multiple of {size})")
+    records = raw.reshape(-1, size)
+    return records[:, label_bytes:].reshape(-1, 3, 32, 32), records[:, label_bytes - 1].astype(np.int64)
+
+
+def _cifar(root: Path | None, folder_name: str, names: list[str], url: str, label_bytes: int):
+    folder = (root or paths.data_dir()) / folder_name
+    files = [folder / name for name in names]
+    if not all(f.exists() for f in files):
+        if root is not None:
+            raise FileNotFoundError(f"{folder_name} binary batches not found in {folder}")
+        from torchvision.datasets.utils import download_and_extract_archive
+
+        print(f"downloading {url} into {folder.parent}")
+        download_and_extract_archive(url, str(folder.parent))
+    xs, ys = zip(*(_read_cifar_bin(f, label_bytes) for f in files))
+    return (np.concatenate(xs).astype(np.float32) / 255.0 - CIFAR10_MEAN) / CIFAR10_STD, np.concatenate(ys)
 
 
 def _source_cifar10(total: int, root: Path | None):
-    folder = (root or paths.data_dir()) / "cifar-10-batches-bin"
-    files = [folder / f"data_batch_{i}.bin" for i in range(1, 6)] + [folder / "test_batch.bin"]
-    if not all(f.exists() for f in files):
-        if root is not None:
-            raise FileNotFoundError(f"CIFAR-10 binary batches not found in {folder}")
-        from torchvision.datasets.utils import download_and_extract_archive
+    names = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
+    return *_cifar(root, "cifar-10-batches-bin", names, CIFAR10_URL, 1), 10
 
-        print(f"downloading CIFAR-10 (binary version) into {folder.parent}")
-        download_and_extract_archive(CIFAR10_URL, str(folder.parent))
-    xs, ys = zip(*(_read_cifar_bin(f) for f in files))
-    x = (np.concatenate(xs).astype(np.float32) / 255.0 - CIFAR10_MEAN) / CIFAR10_STD
-    return x, np.concatenate(ys), 10
+
+def _source_cifar100(total: int, root: Path | None):
+    """CIFAR-100's binary version, fine labels; standardised with CIFAR-10's statistics (close, and the
+    networks' first layers see the same scale)."""
+    return *_cifar(root, "cifar-100-binary", ["train.bin", "test.bin"], CIFAR100_URL, 2), 100
 
 
 SOURCES = {"mnist1d": _source_mnist1d, "digits": _source_digits, "fashion_mnist": _source_fashion_mnist,
-           "cifar10": _source_cifar10}
+           "mnist": _source_mnist, "cifar10": _source_cifar10, "cifar100": _source_cifar100}
 
 
 def check_name(name: str) -> str:
@@ -192,7 +230,8 @@ def check_name(name: str) -> str:
 
 
 DEFAULT_SIZES = {"mnist1d": (4_000, 500, 500), "digits": (1_257, 180, 360),
-                 "fashion_mnist": (55_000, 5_000, 10_000), "cifar10": (50_000, 10_000, 0)}
+                 "fashion_mnist": (55_000, 5_000, 10_000), "mnist": (50_000, 10_000, 10_000),
+                 "cifar10": (50_000, 10_000, 0), "cifar100": (50_000, 10_000, 0)}
 
 
 def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test: int | None = None,

@@ -104,9 +104,11 @@ def test_key_depends_on_everything(monkeypatch):
 
 
 def test_run_modules_cover_what_train_imports():
-    """Every hp_lib module the training loop imports is part of the source hash."""
+    """Every hp_lib module the training loop imports is part of the source hash, except the data module:
+    what it produces enters the key as the data's fingerprint."""
     import hp_lib.train as train_module
 
     imported = {m.__name__.split(".")[-1] + ".py" for m in vars(train_module).values()
                 if getattr(m, "__name__", "").startswith("hp_lib.") and type(m).__name__ == "module"}
-    assert imported <= set(cache.RUN_MODULES), imported - set(cache.RUN_MODULES)
+    assert imported - {"data.py"} <= set(cache.RUN_MODULES), imported - set(cache.RUN_MODULES)
+    assert "data.py" in imported  # the exception above is still needed

@@ -287,3 +287,43 @@ def test_fashion_mnist_image_label_count_mismatch(tmp_path):
     _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels[5:])  # one label too many
     with pytest.raises(ValueError, match="labels"):
         data.load("fashion_mnist", 5, 3, 2, root=tmp_path)
+
+
+def test_mnist_from_idx_files(tmp_path):
+    _write_fashion(tmp_path)  # the same four IDX files as Fashion-MNIST
+    ds = data.load("mnist", 5, 3, 2, root=tmp_path)
+    assert ds.input_shape == (1, 28, 28) and ds.num_classes == 10
+    for x, y in ((ds.x_train, ds.y_train), (ds.x_val, ds.y_val)):
+        pixels = np.rint((x.numpy() * 0.3081 + 0.1307) * 255)
+        for img, lab in zip(pixels, y.tolist()):
+            np.testing.assert_array_equal(img[0], _pattern(lab))
+
+
+def test_mnist_given_root_without_files_names_them(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte.gz"):
+        data.load("mnist", 5, 3, 2, root=tmp_path)
+
+
+def _write_cifar100(root: Path, per_file: int = 6) -> None:
+    """CIFAR-100's binary format: a coarse and a fine label byte, then 3×32×32 pixel bytes."""
+    folder = root / "cifar-100-binary"
+    folder.mkdir(parents=True)
+    for f, name in enumerate(("train.bin", "test.bin")):
+        records = []
+        for r in range(per_file):
+            fine = 17 * (f * per_file + r) % 100
+            records.append(np.concatenate([[fine // 5, fine], np.full(3072, (2 * fine + 1) % 256)]).astype(np.uint8))
+        np.concatenate(records).tofile(folder / name)
+
+
+def test_cifar100_fine_labels_from_binary_files(tmp_path):
+    _write_cifar100(tmp_path)
+    ds = data.load("cifar100", 6, 4, 2, root=tmp_path)
+    assert ds.input_shape == (3, 32, 32) and ds.num_classes == 100
+    labels = []
+    for x, y in ((ds.x_train, ds.y_train), (ds.x_val, ds.y_val), (ds.x_test, ds.y_test)):
+        pixels = np.rint((x.numpy() * data.CIFAR10_STD + data.CIFAR10_MEAN) * 255)
+        for img, lab in zip(pixels, y.tolist()):
+            assert (img == (2 * lab + 1) % 256).all()  # the fine label, not the coarse one
+            labels.append(lab)
+    assert sorted(labels) == sorted(17 * i % 100 for i in range(12))
