@@ -225,7 +225,7 @@ def weight_decay_range_test(by_wd: dict[float, pd.DataFrame], small: float, good
 
 
 def super_convergence(cycle_acc: float, cycle_steps: int, step_acc: float, step_steps: int,
-                      tolerance: float = 0.005) -> Verdict:
+                      tolerance: float = 0.005, claim: str = "smith-fig-5a") -> Verdict:
     """Smith Fig. 5a: one short cycle to a large LR reaches the accuracy of a long step schedule in a
     fraction of its iterations.
 
@@ -235,7 +235,7 @@ def super_convergence(cycle_acc: float, cycle_steps: int, step_acc: float, step_
     """
     evidence = {"cycle_acc": cycle_acc, "step_acc": step_acc, "iteration_ratio": step_steps / cycle_steps}
     ok = cycle_steps < step_steps and cycle_acc >= step_acc - tolerance
-    return Verdict("smith-fig-5a", REPRODUCED if ok else NOT_REPRODUCED, evidence)
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, evidence)
 
 
 def weight_decay_limits_lr(by_wd: dict[float, tuple[float, bool]], too_large: float, fail_gap: float = 0.10) -> Verdict:
@@ -522,3 +522,58 @@ def small_weight_decay_overfits(small_wd: pd.DataFrame, large_wd: pd.DataFrame, 
     if evidence["rise_small"] < min_rise:
         return Verdict("smith-fig-4b", NOT_REPRODUCED, evidence)
     return Verdict("smith-fig-4b", REPRODUCED if evidence["rise_large"] < min_rise else INCONCLUSIVE, evidence)
+
+
+def ranking(claim: str, scores: dict, best: set, worst: set | None = None, higher_is_better: bool = False) -> Verdict:
+    """A search's claim about which settings come out best and worst (Smith Figs. 13–15: "WD 1e-3 is poor,
+    1e-5 is best", "0.99 diverges; smaller momentum is better").
+
+    ``scores`` maps each setting to its score (the lowest test loss, or the best accuracy, of its run).
+
+    * reproduced: the best-scoring setting is in ``best`` and (if given) the worst is in ``worst``;
+    * inconclusive: one of the two holds; not reproduced: neither.
+    """
+    order = sorted(scores, key=scores.get, reverse=higher_is_better)
+    top, bottom = order[0], order[-1]
+    checks = [top in best] + ([bottom in worst] if worst is not None else [])
+    status = REPRODUCED if all(checks) else (INCONCLUSIVE if any(checks) else NOT_REPRODUCED)
+    return Verdict(claim, status, {"best": top, "worst": bottom, "scores": scores})
+
+
+def within_spread(claim: str, stats: dict[str, tuple[float, float]]) -> Verdict:
+    """Smith Fig. 15b: "all results are within one standard deviation" of each other.
+
+    ``stats`` maps each run to (mean, std) of its final accuracy over seeds.
+
+    * reproduced: the means span no more than the largest standard deviation;
+    * not reproduced: they span more; inconclusive: a single seed (no spread to compare with).
+    """
+    means = [m for m, _ in stats.values()]
+    spread, std = max(means) - min(means), max(s for _, s in stats.values())
+    evidence = {"span": spread, "largest_std": std}
+    if std == 0:
+        return Verdict(claim, INCONCLUSIVE, evidence)
+    return Verdict(claim, REPRODUCED if spread <= std else NOT_REPRODUCED, evidence)
+
+
+def table_2(table: pd.DataFrame) -> Verdict:
+    """Smith Table 2: on every dataset and architecture, the 1cycle policy reaches the accuracy of the step
+    (or inv) schedule in far fewer epochs.
+
+    ``table`` has one row per run with ``architecture``, ``CLR/SS/PL`` (a "-" marks a 1cycle), ``epochs``,
+    ``ours mean`` and ``ours std``. For each architecture: does the best 1cycle row come within one standard
+    deviation (the larger of the two rows') of the best schedule row, or above it?
+
+    * reproduced: for every architecture; inconclusive: for some; not reproduced: for none.
+    """
+    holds = {}
+    for arch, rows in table.groupby("architecture", sort=False):
+        cyc = rows[rows["CLR/SS/PL"].str.contains("-")]
+        std = rows[~rows["CLR/SS/PL"].str.contains("-")]
+        c, b = cyc.loc[cyc["ours mean"].idxmax()], std.loc[std["ours mean"].idxmax()]
+        holds[arch] = {"ok": bool(c["ours mean"] >= b["ours mean"] - max(c["ours std"], b["ours std"])),
+                       "cycle": float(c["ours mean"]), "cycle_epochs": int(c["epochs"]),
+                       "schedule": float(b["ours mean"]), "schedule_epochs": int(b["epochs"])}
+    n_ok = sum(h["ok"] for h in holds.values())
+    status = REPRODUCED if n_ok == len(holds) else (INCONCLUSIVE if n_ok else NOT_REPRODUCED)
+    return Verdict("smith-table-2", status, holds)

@@ -157,3 +157,37 @@ def test_fig9_to_fig12_full_are_the_weight_decay_searches():
         assert all(c.parent().weight_decay == parent_wd for c in children)
     for cfg in (s9.configs[1e-2], s10, s11a.configs[1e-3]):
         _one_step(cfg)
+
+
+def test_fig13_to_table2_full_are_the_papers_settings():
+    from hp_lib.experiments import smith_other_architectures as ex
+
+    g13 = ex.fig13_setup("full")
+    wrn = g13["13a"].configs["WD 1e-4"][0]
+    assert (wrn.model, wrn.model_kwargs, wrn.dataset, wrn.batch_size) == ("wrn32_4", {}, "cifar10", 512)
+    lr, momentum = schedules.from_spec(wrn.lr), schedules.from_spec(wrn.momentum)
+    assert abs(lr(0) - 0.1) < 1e-12 and abs(lr(wrn.steps - 1) - 1.0) < 1e-12
+    assert momentum(0) == 0.95 and abs(momentum(wrn.steps - 1) - 0.85) < 1e-12
+    dense = g13["13c"].configs["WD 1e-5"][0]
+    assert (dense.model, dense.model_kwargs, dense.batch_size) == ("densenet40", {}, 256)
+    assert abs(schedules.from_spec(dense.lr)(dense.steps - 1) - 4.0) < 1e-12
+    assert sorted(g13["13b"].configs) == ["momentum 0.9", "momentum 0.95", "momentum 0.97", "momentum 0.99"]
+    lenet = ex.fig14_setup("full")["14b"].configs["WD 3e-3"][0]
+    assert (lenet.model, lenet.dataset, lenet.weight_decay) == ("lenet", "mnist", 3e-3)
+    assert abs(schedules.from_spec(lenet.lr)(0) - 0.001) < 1e-12
+    assert abs(schedules.from_spec(lenet.lr)(lenet.steps - 1) - 0.04) < 1e-12
+    c100 = ex.fig15_setup("full")["15a"].configs["WD 1e-4"][0]
+    assert (c100.model, c100.dataset) == ("resnet56", "cifar100")
+
+    t2 = ex.table_2_setup("full")
+    assert len(t2.rows) == 26 and all(len(c) == 4 for c in t2.grid.configs.values())
+    # the author's DenseNet 1cycle log: 4,882 iterations, stepsize 2,148, LR 0.1 -> 4 (TBS 512, 50 epochs)
+    d = t2.grid.configs["densenet | 0.1-4/22 | 50"][0]
+    assert (d.steps, d.lr["stepsize"], d.lr["base_lr"], d.lr["max_lr"], d.weight_decay) == (4_882, 2_148, 0.1, 4.0, 1e-6)
+    assert (d.momentum["momentum"], d.momentum["min_momentum"]) == (0.9, 0.85)
+    step = t2.grid.configs["wide resnet | 0.1/Step | 800"][0]
+    assert step.lr["gamma"] == 0.316 and step.steps == 800 * 50_000 // 512 and step.momentum == 0.9
+    inv = t2.grid.configs["LeNet | 0.01/inv | 85"][0]
+    assert inv.dataset == "mnist" and inv.lr["power"] == 0.75 and inv.weight_decay == 5e-4
+    for cfg in (wrn, dense, step, c100.replace(dataset="cifar10")):
+        _one_step(cfg.replace(model_kwargs=cfg.model_kwargs))
