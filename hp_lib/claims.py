@@ -577,3 +577,16 @@ def table_2(table: pd.DataFrame) -> Verdict:
     n_ok = sum(h["ok"] for h in holds.values())
     status = REPRODUCED if n_ok == len(holds) else (INCONCLUSIVE if n_ok else NOT_REPRODUCED)
     return Verdict("smith-table-2", status, holds)
+
+
+def checklist_beats_baseline(pairs: dict[str, tuple[float, float]]) -> Verdict:
+    """Smith's checklist (§5): its settings train better than a plain default.
+
+    ``pairs`` maps each analog to (final accuracy with the checklist's settings, with the baseline), for the
+    same number of steps.
+
+    * reproduced: better on every analog; inconclusive: on some; not reproduced: on none.
+    """
+    wins = sum(a > b for a, b in pairs.values())
+    status = REPRODUCED if wins == len(pairs) else (INCONCLUSIVE if wins else NOT_REPRODUCED)
+    return Verdict("smith-checklist", status, {"wins": wins, "of": len(pairs)})
