@@ -251,3 +251,23 @@ def curves(groups: dict, x: str = "step", y: str = "val_loss", xlabel: str = "it
     if title:
         ax.set_title(title)
     return fig
+
+
+def overlay_paper_logs(fig, logs: dict[str, str], x: str = "iteration", y: str = "test_acc") -> list[str]:
+    """Draw the author's published curves (``logs``: legend label -> name in :data:`hp_lib.paper_logs.LOGS`)
+    dashed over the first panel of ``fig``; return the labels drawn. A log that cannot be fetched (offline)
+    is skipped with a one-line note, never an error: the figure stands on our runs."""
+    from . import paper_logs
+
+    ax, drawn = fig.axes[0], []
+    for label, name in logs.items():
+        try:
+            log = paper_logs.load(name).dropna(subset=[y])
+        except RuntimeError as error:
+            print(f"note: the paper's curve {label!r} is not drawn: {error}")
+            continue
+        ax.plot(log[x], log[y], ls="--", lw=1.0, color="0.25", alpha=0.8, label=f"paper: {label}")
+        drawn.append(label)
+    if drawn:
+        ax.legend(fontsize=8)
+    return drawn

@@ -165,3 +165,25 @@ def test_an_unknown_name_lists_the_valid_ones(tmp_path):
         paper_logs.load("Fig99", cache_dir=tmp_path)
     assert "clr3SS5kFig1a" in str(raised.value) and "inception_resnet_1cycle_wd1e-6_2" in str(raised.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_overlay_draws_a_cached_log_and_skips_an_unreachable_one(tmp_path, monkeypatch, capsys):
+    import matplotlib.pyplot as plt
+
+    from hp_lib import plots
+
+    monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path))
+    folder = tmp_path / "data" / "paper_logs"
+    folder.mkdir(parents=True)
+    (folder / "clr3SS5kFig1a.log").write_text(
+        "I0101 00:00:00.000000 1 solver.cpp:330] Iteration 0, Testing net (#0)\n"
+        "I0101 00:00:01.000000 1 solver.cpp:397]     Test net output #0: accuracy = 0.1\n"
+        "I0101 00:10:00.000000 1 solver.cpp:330] Iteration 500, Testing net (#0)\n"
+        "I0101 00:10:01.000000 1 solver.cpp:397]     Test net output #0: accuracy = 0.6\n")
+    monkeypatch.setattr(paper_logs, "RAW_URL", "http://127.0.0.1:9/{repo}/{branch}/{path}")
+    fig, ax = plt.subplots()
+    drawn = plots.overlay_paper_logs(fig, {"cycle": "clr3SS5kFig1a", "step": "lr35Fig1a"})
+    assert drawn == ["cycle"]
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [0, 500] and list(line.get_ydata()) == [0.1, 0.6]
+    assert "the paper's curve 'step' is not drawn" in capsys.readouterr().out

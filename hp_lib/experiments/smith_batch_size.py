@@ -135,14 +135,17 @@ def remark_4(setup: BatchSizes, runs: dict[int, list[History]]) -> claims.Verdic
 
 
 def _figure(setup: BatchSizes, runs: dict[int, list[History]], y: str, ylabel: str, fig_id: str, profile: str,
-            **kwargs) -> None:
+            logs: dict | None = None, **kwargs) -> None:
     shown = {setup.label(t): hs for t, hs in runs.items()}
     fig = plots.curves(shown, x="time", y=y, xlabel="training time (s)", ylabel=ylabel, **kwargs)
+    if logs:  # the author's log, against its own wall-clock (4 P100 GPUs)
+        plots.overlay_paper_logs(fig, logs, x="seconds", y="test_acc")
     publish_grid(fig, fig_id, setup.grid(), shown, profile)
 
 
 def figure_6a(setup: BatchSizes, runs: dict[int, list[History]], profile: str) -> None:
-    _figure(setup, runs, "val_acc", "test (validation) accuracy", "smith-fig-6a", profile)
+    _figure(setup, runs, "val_acc", "test (validation) accuracy", "smith-fig-6a", profile,
+            logs={"TBS 512": "resnet56_tbs512"} if profile == "full" else None)
 
 
 def figure_6b(setup: BatchSizes, runs: dict[int, list[History]], profile: str) -> None:

@@ -152,10 +152,15 @@ def figure_5a(setup: SuperConvergence, runs: dict[str, list[History]], profile: 
     labels = ["step", setup.cycle_label(PAPER_WD)] + ([setup.cycle_label(best)] if best != PAPER_WD else [])
     shown = {("step, LR 0.35" if k == "step" else f"CLR 0.1–3, {k.split(', ')[1]}"): runs[k] for k in labels}
     fig = plots.curves(shown, y="val_acc", ylabel="test (validation) accuracy", colors=["#1f77b4", "#d62728", "#2ca02c"])
+    if profile == "full":  # the same settings as the author's logs: draw them over ours
+        plots.overlay_paper_logs(fig, {"CLR 0.1–3": "clr3SS5kFig1a", "step, LR 0.35": "lr35Fig1a"})
     publish_grid(fig, "smith-fig-5a", setup.grid(), {k: runs[k] for k in labels}, profile)
 
 
 def figure_5b(setup: SuperConvergence, runs: dict[str, list[History]], profile: str) -> None:
     shown = {setup.cycle_label(wd).replace("1cycle, ", ""): runs[setup.cycle_label(wd)] for wd in setup.weight_decays}
     fig = plots.curves(shown, y="val_acc", ylabel="test (validation) accuracy")
+    if profile == "full":
+        plots.overlay_paper_logs(fig, {"WD 1e-3": "clr3SS5kWD-3Fig11", "WD 1e-4": "clr3SS5kFig1a",
+                                       "WD 1e-5": "clr3SS5kWD-5Fig11", "WD 1e-6": "clr3SS5kWD-6Fig11"})
     publish_grid(fig, "smith-fig-5b", setup.grid(), {k: runs[k] for k in runs if k != "step"}, profile)
