@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import plots, sweep
+from .. import lr_finder, plots, sweep
 from ..train import History, RunConfig
 
 DATASET_NAMES = {"mnist1d": "MNIST-1D", "cifar10": "CIFAR-10", "digits": "sklearn digits",
@@ -90,3 +90,14 @@ def publish_grid(fig, fig_id: str, grid: Grid, runs: dict[str, list[History]], p
     data, _ = analog(grid.all()[0])
     models = ", ".join(dict.fromkeys(analog(c)[1] for c in grid.all()))
     plots.publish(fig, fig_id, profile, data, models, [h for hs in runs.values() for h in hs])
+
+
+def range_test_figure(runs: dict[str, list[History]], y: str = "val_loss", x: str = "lr", colors=None):
+    """Range tests (``runs``: label -> one History per seed) against the LR (or the momentum, ``x``): the test
+    loss, whose blow-ups leave the frame at 1.3 times the highest starting loss, or the test accuracy."""
+    evs = {k: [lr_finder.evaluations(h) for h in hs] for k, hs in runs.items()}
+    xlabel = {"lr": "learning rate", "momentum": "momentum"}[x]
+    if y == "val_acc":
+        return plots.curves(evs, x=x, xlabel=xlabel, y="val_acc", ylabel="test (validation) accuracy", colors=colors)
+    top = 1.3 * max(ev["val_loss"].dropna().iloc[0] for e in evs.values() for ev in e)
+    return plots.curves(evs, x=x, xlabel=xlabel, top=top, colors=colors)

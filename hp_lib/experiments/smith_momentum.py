@@ -29,7 +29,7 @@ import pandas as pd
 from .. import claims, glue, lr_finder, plots, profiles
 from ..train import History, RunConfig
 from . import smith_batch_size
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, run_grid
+from .common import Grid, analog, final_stats, over_seeds, publish_grid, range_test_figure, run_grid
 
 LR_SCALE_3LAYER = {"smoke": 10.0, "cpu": 10.0, "full": 1.0}
 
@@ -248,10 +248,6 @@ def describe(grids: dict[str, Grid], profile: str) -> None:
               f"{res.steps:,} 次迭代;{seeds_zh};設定檔 `{profile}`")
 
 
-def _evs(runs: dict[str, list[History]]) -> dict[str, list[pd.DataFrame]]:
-    return {k: [lr_finder.evaluations(h) for h in hs] for k, hs in runs.items()}
-
-
 def _mean_ev(histories: list[History]) -> pd.DataFrame:
     evs = [lr_finder.evaluations(h) for h in histories]
     return pd.concat(evs).groupby("step", as_index=False)[["lr", "momentum", "val_loss", "val_acc"]].mean()
@@ -353,24 +349,16 @@ def remark_5(v7a: claims.Verdict, v8a: claims.Verdict, vt1: claims.Verdict) -> c
 
 
 def figure_7a(grid: Grid, runs, profile: str) -> None:
-    evs = _evs(runs)
-    start = max(ev["val_loss"].iloc[0] for e in evs.values() for ev in e)
-    fig = plots.curves(evs, x="lr", xlabel="learning rate", top=1.3 * start,
-                       colors=["#e5ae38", "#1f77b4", "#2ca02c"])  # the paper: 0.99 yellow, 0.9 blue
-    publish_grid(fig, "smith-fig-7a", grid, runs, profile)
+    # the paper's colours: 0.99 yellow, 0.9 blue
+    publish_grid(range_test_figure(runs, colors=["#e5ae38", "#1f77b4", "#2ca02c"]), "smith-fig-7a", grid, runs, profile)
 
 
 def figure_7b(grid: Grid, runs, profile: str) -> None:
-    evs = _evs(runs)
-    start = max(ev["val_loss"].iloc[0] for e in evs.values() for ev in e)
-    publish_grid(plots.curves(evs, x="momentum", xlabel="momentum", top=1.3 * start), "smith-fig-7b", grid, runs, profile)
+    publish_grid(range_test_figure(runs, x="momentum"), "smith-fig-7b", grid, runs, profile)
 
 
 def figure_7c(grid: Grid, runs, profile: str) -> None:
-    evs = _evs(runs)
-    start = max(ev["val_loss"].iloc[0] for e in evs.values() for ev in e)
-    fig = plots.curves(evs, x="lr", xlabel="learning rate", top=1.3 * start,
-                       colors=["#1f77b4", "#d62728", "#e5ae38", "#9467bd"])  # the paper's colours
+    fig = range_test_figure(runs, colors=["#1f77b4", "#d62728", "#e5ae38", "#9467bd"])  # the paper's colours
     publish_grid(fig, "smith-fig-7c", grid, runs, profile)
 
 

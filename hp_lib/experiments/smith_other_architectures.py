@@ -38,7 +38,7 @@ import pandas as pd
 
 from .. import claims, glue, lr_finder, plots, profiles
 from ..train import History, RunConfig
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, run_grid, sci
+from .common import Grid, analog, final_stats, over_seeds, publish_grid, range_test_figure, run_grid, sci
 from .smith_momentum import _caffe_1cycle, _ramp
 
 CIFAR10 = {"smoke": "mnist1d", "cpu": "mnist1d", "full": "cifar10"}
@@ -371,13 +371,7 @@ def claim_table_2(table: pd.DataFrame) -> claims.Verdict:
 
 
 def figure_range(fig_id: str, grid: Grid, runs, profile: str, y: str = "val_loss") -> None:
-    evs = {k: [lr_finder.evaluations(h) for h in hs] for k, hs in runs.items()}
-    if y == "val_loss":
-        top = 1.3 * max(ev["val_loss"].iloc[0] for e in evs.values() for ev in e)
-        fig = plots.curves(evs, x="lr", xlabel="learning rate", top=top)
-    else:
-        fig = plots.curves(evs, x="lr", xlabel="learning rate", y="val_acc", ylabel="test (validation) accuracy")
-    publish_grid(fig, fig_id, grid, runs, profile)
+    publish_grid(range_test_figure(runs, y=y), fig_id, grid, runs, profile)
 
 
 def figure_curves(fig_id: str, grid: Grid, runs, profile: str) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import claims, glue, lr_finder, plots, profiles, sweep
-from .common import Grid, analog, over_seeds, mean_curve, publish_grid, run_grid, sci
+from .common import Grid, analog, over_seeds, mean_curve, publish_grid, range_test_figure, run_grid, sci  # noqa: F401 (run_grid: for the chapter)
 from ..data import check_name as check_dataset
 from ..models import check_name as check_model
 from ..train import History, RunConfig
@@ -414,11 +414,8 @@ def figure_3b(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
 
 
 def figure_4a(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
-    evs = {k: [lr_finder.evaluations(h) for h in hs] for k, hs in runs.items()}
-    start = max(ev["val_loss"].iloc[0] for e in evs.values() for ev in e)
     # the paper's colours: WD 1e-4 blue, 4e-3 red, 1e-2 yellow
-    fig = plots.curves(evs, x="lr", xlabel="learning rate", top=1.3 * start, colors=["#1f77b4", "#d62728", "#e5ae38"])
-    publish_grid(fig, "smith-fig-4a", grid, runs, profile)
+    publish_grid(range_test_figure(runs, colors=["#1f77b4", "#d62728", "#e5ae38"]), "smith-fig-4a", grid, runs, profile)
 
 
 def figure_4b(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import claims, glue, lr_finder, plots, profiles, schedules
 from ..train import History, RunConfig
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, run_grid, sci
+from .common import Grid, analog, final_stats, over_seeds, publish_grid, range_test_figure, run_grid, sci
 from .smith_momentum import LR_SCALE_3LAYER, _ramp, _resnet, _seeds, _three_layer
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
@@ -245,14 +245,11 @@ def figure(fig_id: str, setup: WeightDecayGrid, runs, profile: str, y: str = "va
     or against the LR for a range test; a dashed line marks the snapshot of a restarted search."""
     shown = _shown(setup, runs)
     if lr_range:
-        shown = {k: [lr_finder.evaluations(h) for h in hs] for k, hs in shown.items()}
-    x, xlabel = ("lr", "learning rate") if lr_range else ("step", "iteration")
-    if y == "val_loss":
-        # a range test's blow-up leaves the frame
-        top = 1.3 * max(f["val_loss"].dropna().iloc[0] for fs in shown.values() for f in fs) if lr_range else None
-        fig = plots.curves(shown, x=x, xlabel=xlabel, top=top)
+        fig = range_test_figure(shown, y=y)
+    elif y == "val_loss":
+        fig = plots.curves(shown)
     else:
-        fig = plots.curves(shown, x=x, xlabel=xlabel, y="val_acc", ylabel="test (validation) accuracy")
+        fig = plots.curves(shown, y="val_acc", ylabel="test (validation) accuracy")
     if restarted:
         at = schedules.from_spec(setup.configs[setup.snapshot_wd].lr)(setup.step) if lr_range else setup.step
         fig.axes[0].axvline(at, color="0.4", ls="--", lw=1)
