@@ -111,3 +111,18 @@ def test_no_figure_from_an_earlier_run(smoke_site):
                     glued.add(name)
     saved = {png.stem for png in (smoke_site / "figures" / "smoke").rglob("*.png")}
     assert saved == glued and saved
+
+
+SMITH_PANELS = ("1a 1b 2 3a 3b 4a 4b 5a 5b 6a 6b 7a 7b 7c 7d 8a 8b 9a 9b 10a 10b 11a 11b 12a 12b 13a 13b 13c 13d "
+                "14a 14b 15a 15b 16a 16b").split()
+SMITH_ITEMS = ([f"smith-fig-{p}" for p in SMITH_PANELS] + ["smith-table-1", "smith-table-2"]
+               + [f"smith-remark-{i}" for i in range(1, 7)] + [f"smith-checklist-{i}" for i in range(1, 5)])
+
+
+def test_every_item_of_the_report_has_its_stable_id(root):
+    """Every figure panel, table, remark and checklist item of Smith (2018) is a labelled target on one page
+    (the anchor test above then checks it in every language)."""
+    pages = [p for p in build.toc_files(root) if p.startswith("notebooks/smith_")]
+    found = [item for page in pages for item in stable_ids(root, page)]
+    assert sorted(set(SMITH_ITEMS) - set(found)) == []
+    assert len(found) == len(set(found)), "an id stands on two pages"
