@@ -202,7 +202,7 @@ def test_bad_snapshot_settings_are_rejected(changes, match):
 
 def test_three_layer_net_has_caffes_multipliers():
     """cifar3.prototxt: biases at lr_mult 2; the classifier's weights at decay_mult 250, its bias at 0."""
-    model = models.build("three_layer", (1, 40), 10)
+    model = models.build("three_layer", (3, 32, 32), 10)
     opt = torch.optim.SGD(train.param_groups(model, 4e-3), lr=0.1)
     schedules.apply(opt, lr=0.01)
     name_of = {id(p): n for n, p in model.named_parameters()}
@@ -216,9 +216,10 @@ def test_three_layer_net_has_caffes_multipliers():
     assert len(seen) == len(list(model.parameters()))
 
 
-def test_models_without_multipliers_get_one_group():
-    model = models.build("resnet20", (1, 40), 10)
-    groups = train.param_groups(model, 1e-4)
+@pytest.mark.parametrize("name,shape", [("resnet20", (1, 40)), ("three_layer", (1, 40))])
+def test_models_without_multipliers_get_one_group(name, shape):
+    """ResNets have none; the 1-D 3-layer analog keeps plain weight decay."""
+    groups = train.param_groups(models.build(name, shape, 10), 1e-4)
     assert len(groups) == 1 and groups[0]["weight_decay"] == 1e-4
 
 

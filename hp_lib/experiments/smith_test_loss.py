@@ -338,10 +338,10 @@ def overfitting_setup(profile: str, seeds=None) -> Grid:
     """Fig. 4b. Paper: ResNet-50 on ImageNet, the standard schedule (LR 0.1, WD 1e-4: underfitting) against a
     1cycle policy with a very small WD 1e-7 (overfitting); the author's 1cycle solvers go from LR 0.05 to 1.0
     with momentum 0.95 → 0.85. Analog (at every profile: ImageNet is not among the library's datasets): a
-    small training set, where a network can overfit, ResNet-20 on 1,000 MNIST-1D samples for 1,500
-    iterations (192 epochs)."""
+    small training set, where a network can overfit, ResNet-20 on 1,000 MNIST-1D samples for 1,000
+    iterations (128 epochs)."""
     p = profiles.get(profile)
-    steps = p.pick(60, 1_500, 1_500)
+    steps = p.pick(60, 1_000, 1_000)
     policy = {"name": "caffe_one_cycle", "base_lr": 0.05, "max_lr": 1.0, "stepsize": steps * 45 // 100,
               "momentum": 0.95, "min_momentum": 0.85}
     base = RunConfig(dataset="mnist1d", model="resnet20", n_train=p.pick(500, 1_000, 1_000),
