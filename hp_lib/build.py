@@ -142,6 +142,10 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+def _reports(progress_file: Path) -> list[dict]:
+    return [json.loads(line) for line in progress_file.read_text().splitlines()]
+
+
 class ExperimentBar:
     """One progress bar counting the experiments that notebooks report (see ``hp_lib.progress``)."""
 
@@ -330,11 +334,18 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
     import nbformat
 
     experiments = ExperimentBar(progress_file)
+    timings = {}
     try:
         for page in tqdm(to_run, desc="chapters", unit="nb", position=0, dynamic_ncols=True):
             out = executed / f"{page}.ipynb"
+            start, before = time.perf_counter(), _reports(progress_file)
             execute(root / f"{page}.md", out, profile, progress_file=progress_file)
             pages[page] = nbformat.read(out, as_version=4)
+            reports = _reports(progress_file)[len(before):]
+            timings[page] = {"seconds": round(time.perf_counter() - start, 1), "runs": len(reports),
+                             "cached": sum(r.get("cached", False) for r in reports)}
+            t = timings[page]
+            tqdm.write(f"{page}: {t['seconds']:.0f} s, {t['runs']} runs ({t['cached']} from the cache)")
     finally:
         experiments.close()
 
@@ -352,7 +363,8 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
         shutil.copytree(html, new / lang.code)
     built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     (new / "index.html").write_text(landing_page(profile, built))
-    (new / "build.json").write_text(json.dumps({"profile": profile, "built": built, "pages": list(pages)}))
+    (new / "build.json").write_text(json.dumps({"profile": profile, "built": built, "pages": list(pages),
+                                               "chapters": timings}, indent=1))
     site = build_dir / "html"
     old = build_dir / "html.old"
     shutil.rmtree(old, ignore_errors=True)

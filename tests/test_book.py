@@ -126,3 +126,12 @@ def test_every_item_of_the_report_has_its_stable_id(root):
     found = [item for page in pages for item in stable_ids(root, page)]
     assert sorted(set(SMITH_ITEMS) - set(found)) == []
     assert len(found) == len(set(found)), "an id stands on two pages"
+
+
+def test_build_records_each_chapters_time_and_runs(smoke_site, root):
+    record = json.loads((smoke_site / "html" / "build.json").read_text())
+    executed = [p for p in build.toc_files(root) if build.has_code(build.read_page(root / f"{p}.md"))]
+    assert record["profile"] == "smoke" and list(record["chapters"]) == executed
+    for page, t in record["chapters"].items():
+        assert t["seconds"] > 0 and 0 <= t["cached"] <= t["runs"], (page, t)
+    assert record["chapters"]["notebooks/smith_momentum"]["runs"] > 0
