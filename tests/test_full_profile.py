@@ -2,6 +2,8 @@
 (cited values, SOURCES: the author's log range2SS80kRes56LR) and run one step of each on fake data of the
 real shape, so the GPU path cannot rot unnoticed."""
 
+import json
+
 import torch
 
 from hp_lib import data, schedules
@@ -191,3 +193,39 @@ def test_fig13_to_table2_full_are_the_papers_settings():
     assert inv.dataset == "mnist" and inv.lr["power"] == 0.75 and inv.weight_decay == 5e-4
     for cfg in (wrn, dense, step, c100.replace(dataset="cifar10")):
         _one_step(cfg.replace(model_kwargs=cfg.model_kwargs))
+
+
+def _every_full_config():
+    """Every distinct config the chapters run at the full profile (one seed each)."""
+    from hp_lib.experiments import (smith_other_architectures as s5, smith_test_loss as s3,
+                                    smith_weight_decay as s44)
+
+    grids = [s3.underfitting_setup("full"), s3.capacity_models_setup("full"), s3.weight_decay_range_setup("full"),
+             s3.overfitting_setup("full"), smith_superconvergence.setup("full").grid(),
+             smith_batch_size.setup("full").grid(), smith_momentum.batch_size_cm_setup("full").grid(),
+             smith_momentum.range_momentum_setup("full"), smith_momentum.momentum_range_setup("full"),
+             smith_momentum.range_cyclical_setup("full"), smith_momentum.step_momentum_setup("full"),
+             smith_momentum.one_cycle_momentum_setup("full"), smith_momentum.table_1_setup("full").grid,
+             s44.constant_lr_setup("full").grid(), s44.cyclical_setup("full").grid(), s44.resnet_setup("full").grid(),
+             s44.resnet_setup("full", lr_range=True).grid(), s5.table_2_setup("full").grid,
+             *s5.fig13_setup("full").values(), *s5.fig14_setup("full").values(), *s5.fig15_setup("full").values(),
+             *s5.fig16_setup("full").values()]
+    configs = [cfgs[0] for g in grids for cfgs in g.configs.values()] + [s3.range_test_setup("full").configs()[0]]
+    return {json.dumps(c.to_dict(), sort_keys=True): c for c in configs}.values()
+
+
+FAKE_SHAPES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10),
+               "mnist1d": ((1, 40), 10)}
+
+
+def test_every_full_config_runs_one_step_on_fake_data_of_its_shape():
+    configs = list(_every_full_config())
+    assert len(configs) > 100
+    g = torch.Generator().manual_seed(0)
+    for cfg in configs:
+        assert cfg.device == "cuda"  # the full profile is meant for a GPU
+        shape, k = FAKE_SHAPES[cfg.dataset]
+        x, y = torch.randn(8, *shape, generator=g), torch.randint(0, k, (8,), generator=g)
+        fake = data.Dataset(cfg.dataset, x, y, x, y, x[:0], y[:0], num_classes=k, fingerprint="fake")
+        h = train(cfg.replace(device="cpu", threads=1, steps=1, batch_size=4, eval_every=1, snapshot_at=()), fake)
+        assert h.attrs["status"] == "ok", cfg
