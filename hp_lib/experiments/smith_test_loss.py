@@ -359,10 +359,11 @@ def claim_4b(runs: dict[str, list[History]]) -> claims.Verdict:
     verdict = claims.small_weight_decay_overfits(small, large)
     e = verdict.evidence
     en = (f"With WD 1e-7 the test loss reaches {e['min_small']:.3f} and ends at {e['end_small']:.3f} "
-          f"({e['rise_small']:+.0%}); with WD 1e-4 it ends at {e['end_large']:.3f}, "
-          f"{e['drop_large']:.0%} of its fall still in the last quarter.")
-    zh = (f"權重衰減 1e-7 時,測試損失最低到 {e['min_small']:.3f},最終為 {e['end_small']:.3f}({e['rise_small']:+.0%});"
-          f"權重衰減 1e-4 時最終為 {e['end_large']:.3f},其整體降幅有 {e['drop_large']:.0%} 發生在最後四分之一。")
+          f"({e['rise_small']:+.1%}; overfitting counts from a rise of 5 %); with WD 1e-4 it ends at "
+          f"{e['end_large']:.3f}, {e['drop_large']:.0%} of its fall still in the last quarter.")
+    zh = (f"權重衰減 1e-7 時,測試損失最低到 {e['min_small']:.3f},最終為 {e['end_small']:.3f}({e['rise_small']:+.1%};"
+          f"上升 5% 以上才算過擬合);權重衰減 1e-4 時最終為 {e['end_large']:.3f},其整體降幅有 {e['drop_large']:.0%} "
+          f"發生在最後四分之一。")
     claims.glue_verdict(verdict, en, zh)
     return verdict
 
