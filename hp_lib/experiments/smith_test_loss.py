@@ -421,4 +421,6 @@ def figure_4a(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
 
 def figure_4b(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
     # the paper's colours: the standard schedule blue, WD 1e-7 red
-    publish_grid(plots.curves(runs, colors=["#1f77b4", "#d62728"]), "smith-fig-4b", grid, runs, profile)
+    # log scale: the early spikes of the large learning rate would otherwise hide the late rise
+    fig = plots.curves(runs, colors=["#1f77b4", "#d62728"], log_y=True, ylabel="test (validation) loss (log scale)")
+    publish_grid(fig, "smith-fig-4b", grid, runs, profile)
