@@ -269,10 +269,17 @@ def claim_7b(runs: dict[str, list[History]]) -> claims.Verdict:
     ev = _mean_ev(next(iter(runs.values())))
     verdict = claims.no_optimal_momentum(ev)
     e = verdict.evidence
-    en = (f"Up to momentum {e['stable_to']:.3f}, where the run becomes unstable, the test loss falls to {e['min_loss']:.3f} "
-          f"(at momentum {e['momentum_at_min']:.3f}) and then rises by {e['rise_before_blowup']:.0%} before the blow-up.")
-    zh = (f"在動量 {e['stable_to']:.3f}(執行變得不穩定之處)之前,測試損失降到 {e['min_loss']:.3f}(動量 {e['momentum_at_min']:.3f}),"
-          f"之後在發散前上升 {e['rise_before_blowup']:.0%}。")
+    end = float(ev["momentum"].iloc[-1])
+    if e["stable_to"] < end:
+        where_en = f"Up to momentum {e['stable_to']:.3f}, where the run becomes unstable,"
+        where_zh = f"在動量 {e['stable_to']:.3f}(執行變得不穩定之處)之前,"
+    else:
+        where_en = f"The run stays stable up to momentum {end:.2f}, and"
+        where_zh = f"執行一直到動量 {end:.2f} 都保持穩定,"
+    en = (f"{where_en} the test loss falls to {e['min_loss']:.3f} (at momentum {e['momentum_at_min']:.3f}); from there "
+          f"to the end of the stable part it rises by {e['rise_before_blowup']:.1%}.")
+    zh = (f"{where_zh}測試損失降到 {e['min_loss']:.3f}(動量 {e['momentum_at_min']:.3f});從那裡到穩定區段結束,"
+          f"上升 {e['rise_before_blowup']:.1%}。")
     claims.glue_verdict(verdict, en, zh)
     return verdict
 
