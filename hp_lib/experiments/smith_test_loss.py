@@ -54,7 +54,7 @@ def range_test_setup(profile: str, dataset: str | None = None, model: str | None
     return RangeTest(
         base=base,
         start_lr=p.pick(1e-3, 1e-4, 0.0), end_lr=p.pick(3.0, 3.0, 2.0),
-        steps=p.pick(120, 2_400, 80_000), mode=p.pick("exp", "exp", "linear"),
+        steps=p.pick(120, 1_600, 80_000), mode=p.pick("exp", "exp", "linear"),
         eval_every=p.pick(10, 40, 200),
         seeds=tuple(seeds) if seeds else p.seeds,
     )
@@ -299,7 +299,7 @@ def underfitting_setup(profile: str, seeds=None) -> Grid:
     p = profiles.get(profile)
     base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model="three_layer", momentum=0.9,
                      weight_decay=4e-3, n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000),
-                     n_test=p.pick(100, 1_000, 0), batch_size=p.pick(64, 128, 100), steps=p.pick(150, 6_000, 60_000),
+                     n_test=p.pick(100, 1_000, 0), batch_size=p.pick(64, 128, 100), steps=p.pick(150, 4_500, 60_000),
                      eval_every=p.pick(15, 200, 1_000), threads=p.threads, device=p.device)
     return over_seeds({"LR 0.001": base.replace(lr=0.001), "LR 0.004": base.replace(lr=0.004)},
                  tuple(seeds) if seeds else p.seeds)

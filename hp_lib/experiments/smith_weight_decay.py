@@ -66,7 +66,7 @@ def _with_snapshot(configs: dict[float, RunConfig], wd: float) -> dict[float, Ru
 def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
     """Fig. 9 (and the parent of Fig. 12a): constant LR 0.005 (ours ×10), momentum 0.95."""
     p = profiles.get(profile)
-    k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 3_000, 20_000)
+    k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 2_400, 20_000)
     # the paper gives neither the batch size nor the length: Table 1's TBS 128, and 20k iterations
     base = _three_layer(p, lr=0.005 * k, momentum=0.95, steps=steps, eval_every=p.pick(10, 100, 500))
     configs = {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}
@@ -86,7 +86,7 @@ def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDeca
     """Fig. 11 (and the parent of Fig. 12b): ResNet at momentum 0.95, constant LR 0.1 (a) or an LR range
     test 0.1 → 1.0 (b)."""
     p = profiles.get(profile)
-    steps = p.pick(40, 400, 10_000)
+    steps = p.pick(40, 300, 10_000)
     lr = _ramp(0.1, 1.0, steps) if lr_range else 0.1
     base = _resnet(p, lr=lr, momentum=0.95, steps=steps, batch_size=p.pick(64, 256, 1_030),
                    eval_every=p.pick(5, 20, 200))
