@@ -76,7 +76,7 @@ def _range(base: RunConfig, lo: float, hi: float, epochs: float, m0: float, m1: 
 def fig13_setup(profile: str, seeds=None) -> dict[str, Grid]:
     p = profiles.get(profile)
     s = _figure_seeds(p, seeds)
-    ep = p.pick(1, 4, None)  # the range test's length in epochs (the paper's, at full)
+    ep = p.pick(1, 5, None)  # the range test's length in epochs (the paper's, at full)
     wrn = _base(profile, batch_size=p.pick(64, 128, 512), **_wrn(profile))
     dense = _base(profile, batch_size=p.pick(64, 128, 256), **_densenet(profile))
     every = p.pick(5, 25, 50)
