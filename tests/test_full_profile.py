@@ -153,7 +153,9 @@ def test_fig9_to_fig12_full_are_the_weight_decay_searches():
     assert abs(lr(0) - 0.1) < 1e-12 and abs(lr(s11b.configs[1e-4].steps - 1) - 1.0) < 1e-12
     # Fig. 12: restarts from the snapshot of the WD 1e-3 (3-layer) and WD 1e-4 (ResNet) runs, halfway
     for setup, parent_wd in ((s9, 1e-3), (s11b, 1e-4)):
-        assert setup.snapshot_wd == parent_wd and setup.step == setup.configs[parent_wd].steps // 2
+        parent = setup.configs[parent_wd]
+        assert setup.snapshot_wd == parent_wd and setup.step % parent.eval_every == 0
+        assert parent.steps // 2 - parent.eval_every < setup.step <= parent.steps // 2  # halfway, on an evaluation
         children = setup.restart_grid().all()
         assert {c.start_from["step"] for c in children} == {setup.step}
         assert all(c.parent().weight_decay == parent_wd for c in children)

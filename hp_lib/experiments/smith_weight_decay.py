@@ -59,8 +59,10 @@ class WeightDecayGrid:
 
 
 def _with_snapshot(configs: dict[float, RunConfig], wd: float) -> dict[float, RunConfig]:
+    """Keep a snapshot of the ``wd`` run halfway, on one of its evaluations (so the curve shows it)."""
     cfg = configs[wd]
-    return {**configs, wd: cfg.replace(snapshot_at=(cfg.steps // 2,))}
+    half = cfg.steps // 2 // cfg.eval_every * cfg.eval_every
+    return {**configs, wd: cfg.replace(snapshot_at=(half,))}
 
 
 def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
@@ -201,7 +203,8 @@ def snapshot_search(claim: str, setup: WeightDecayGrid, scratch: dict[float, lis
     # measured training times, mean over seeds: full runs, and the continuations after the snapshot
     seconds = lambda hs: sum(h["time"].dropna().iloc[-1] for h in hs) / len(hs)  # noqa: E731
     parent = scratch[setup.snapshot_wd]
-    to_snapshot = sum(h.loc[h["step"] == setup.step - 1, "time"].dropna().iloc[0] for h in parent) / len(parent)
+    # the parent's training time up to its last evaluation before the snapshot
+    to_snapshot = sum(h.loc[h["step"] <= setup.step - 1, "time"].dropna().iloc[-1] for h in parent) / len(parent)
     scratch_seconds = sum(seconds(hs) for hs in scratch.values())
     restart_seconds = to_snapshot + sum(seconds(hs) for hs in restarted.values())
     verdict = claims.snapshot_search(claim, min(scratch_score, key=scratch_score.get),
