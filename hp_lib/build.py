@@ -107,7 +107,10 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
         env["HP_BOOK_PROGRESS"] = str(progress_file)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits the environment
-    partial = out.with_suffix(".failed.ipynb")
+    # written as <name>.running.ipynb, renamed to <name>.ipynb when every cell ran, or to
+    # <name>.failed.ipynb (with the error in it) when one did not
+    partial, failed = out.with_suffix(".running.ipynb"), out.with_suffix(".failed.ipynb")
+    failed.unlink(missing_ok=True)
     try:
         pm.execute_notebook(nb, str(partial), parameters={"profile": profile, **(parameters or {})},
                             cwd=str(src.parent), progress_bar=False, kernel_name="hp-book",
@@ -115,8 +118,9 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
                             extra_arguments=["--log-level=ERROR"])
         partial.rename(out)
     except pm.PapermillExecutionError as e:
+        partial.rename(failed)
         raise BuildError(f"{_rel(src)} failed in cell {e.exec_count} ({_first_line(e.source)}): "
-                         f"{e.ename}: {_last_line(e.evalue)}") from None
+                         f"{e.ename}: {_last_line(e.evalue)}; the executed notebook is {_rel(failed)}") from None
     finally:
         for k, v in saved.items():
             if v is None:

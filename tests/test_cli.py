@@ -65,4 +65,8 @@ def test_a_failing_cell_fails_the_build_and_publishes_nothing(tmp_path, monkeypa
     message = str(error.value)
     assert "broken.md" in message and "cell" in message and "this cell is broken" in message
     assert (old_site / "index.html").read_text() == "old"
-    assert not (tmp_path / "_build" / "executed" / "smoke" / "broken.ipynb").exists()
+    executed = tmp_path / "_build" / "executed" / "smoke"
+    assert not (executed / "broken.ipynb").exists()
+    # the failed notebook is kept for reading, under a name that says so, and the message points at it
+    assert (executed / "broken.failed.ipynb").exists() and "broken.failed.ipynb" in message
+    assert not (executed / "broken.running.ipynb").exists()
