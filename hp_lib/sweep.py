@@ -2,7 +2,7 @@
 
 * Results already in the cache are read in this process; only the missing ones go to the workers, so an
   unchanged chapter starts no worker at all.
-* The workers form one pool kept for the whole session (starting a worker imports torch: seconds), and
+* The workers form one pool kept for the life of the process (starting a worker imports torch: seconds), and
   receive the longest runs first, so the cores stay busy to the end of a sweep.
 * A run that continues another from its snapshot waits for that run: parents are computed in a first wave.
 
