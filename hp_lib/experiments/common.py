@@ -81,6 +81,17 @@ def final_stats(histories: list[History]) -> FinalStats:
                       float(np.mean(accs)), std(accs), float(np.mean(losses)), std(losses), float(best))
 
 
+def ramp(start: float, end: float, steps: int) -> dict:
+    """A value moving linearly from ``start`` to ``end`` over ``steps`` (an LR or a momentum), as a schedule spec."""
+    return {"name": "range_test", "start_lr": start, "end_lr": end, "num_steps": steps, "mode": "linear"}
+
+
+def caffe_1cycle(base: float, top: float, stepsize: int, momentum: float, min_momentum: float, select: str) -> dict:
+    """The paper's Caffe 1cycle policy as a schedule spec; ``select`` is "lr" or "momentum"."""
+    return {"name": "caffe_one_cycle", "base_lr": base, "max_lr": top, "stepsize": stepsize, "momentum": momentum,
+            "min_momentum": min_momentum, "select": select}
+
+
 def sci(x: float) -> str:
     """1e-4, 3.2e-3: how the paper writes weight decays."""
     return f"{x:.1e}".replace(".0e", "e").replace("e-0", "e-")

@@ -29,34 +29,27 @@ import pandas as pd
 from .. import claims, glue, lr_finder, plots, profiles
 from ..train import History, RunConfig
 from . import smith_batch_size
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, range_test_figure, run_grid
+from .common import (Grid, analog, caffe_1cycle, final_stats, over_seeds, publish_grid, ramp, range_test_figure,
+                     run_grid)
 
 LR_SCALE_3LAYER = {"smoke": 10.0, "cpu": 10.0, "full": 1.0}
 
 
-def _ramp(start: float, end: float, steps: int) -> dict:
-    """A value moving linearly from ``start`` to ``end`` over ``steps`` (an LR or a momentum)."""
-    return {"name": "range_test", "start_lr": start, "end_lr": end, "num_steps": steps, "mode": "linear"}
-
-
-def _caffe_1cycle(base: float, top: float, stepsize: int, momentum: float, min_momentum: float, select: str) -> dict:
-    return {"name": "caffe_one_cycle", "base_lr": base, "max_lr": top, "stepsize": stepsize, "momentum": momentum,
-            "min_momentum": min_momentum, "select": select}
-
-
-def _three_layer(p: profiles.Profile, **changes) -> RunConfig:
+def three_layer_base(p: profiles.Profile, **changes) -> RunConfig:
+    """The 3-layer analog of §4.3 and §4.4 (WD 4e-3, the paper's jobs), with ``changes``."""
     return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model="three_layer",
                      n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      batch_size=p.pick(64, 128, 128), weight_decay=4e-3, threads=p.threads, device=p.device).replace(**changes)
 
 
-def _resnet(p: profiles.Profile, **changes) -> RunConfig:
+def resnet_base(p: profiles.Profile, **changes) -> RunConfig:
+    """The residual-network analog of §4.3 and §4.4, with ``changes``."""
     return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=p.pick(512, 10_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      threads=p.threads, device=p.device).replace(**changes)
 
 
-def _seeds(p: profiles.Profile, seeds) -> tuple[int, ...]:
+def seeds_of(p: profiles.Profile, seeds) -> tuple[int, ...]:
     return tuple(seeds) if seeds else p.seeds
 
 
@@ -66,9 +59,9 @@ def range_momentum_setup(profile: str, seeds=None) -> Grid:
     """Fig. 7a: LR range tests 0 → 0.02 (ours ×10) over 10k iterations (ours fewer) at three momenta."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_500, 10_000)
-    return over_seeds({f"momentum {m}": _three_layer(p, lr=_ramp(0.0, 0.02 * k, steps), momentum=m, steps=steps,
+    return over_seeds({f"momentum {m}": three_layer_base(p, lr=ramp(0.0, 0.02 * k, steps), momentum=m, steps=steps,
                                                 eval_every=p.pick(10, 30, 200))
-                  for m in (0.99, 0.9, 0.7)}, _seeds(p, seeds))
+                  for m in (0.99, 0.9, 0.7)}, seeds_of(p, seeds))
 
 
 def momentum_range_setup(profile: str, seeds=None) -> Grid:
@@ -76,8 +69,8 @@ def momentum_range_setup(profile: str, seeds=None) -> Grid:
     lower bound of Fig. 7c's range)."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_500, 10_000)
-    return over_seeds({"momentum 0.7 → 1.0": _three_layer(p, lr=0.002 * k, momentum=_ramp(0.7, 1.0, steps), steps=steps,
-                                                    eval_every=p.pick(10, 30, 200))}, _seeds(p, seeds))
+    return over_seeds({"momentum 0.7 → 1.0": three_layer_base(p, lr=0.002 * k, momentum=ramp(0.7, 1.0, steps), steps=steps,
+                                                    eval_every=p.pick(10, 30, 200))}, seeds_of(p, seeds))
 
 
 CYCLICAL_RANGE = {"constant 0.9": (0.9, 0.9), "rising 0.8 → 1.0": (0.8, 1.0),
@@ -88,9 +81,9 @@ def range_cyclical_setup(profile: str, seeds=None) -> Grid:
     """Fig. 7c: LR range tests 0.002 → 0.02 (ours ×10) with constant, rising and falling momentum."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_500, 10_000)
-    return over_seeds({label: _three_layer(p, lr=_ramp(0.002 * k, 0.02 * k, steps), steps=steps,
-                                      momentum=m0 if m0 == m1 else _ramp(m0, m1, steps), eval_every=p.pick(10, 30, 200))
-                  for label, (m0, m1) in CYCLICAL_RANGE.items()}, _seeds(p, seeds))
+    return over_seeds({label: three_layer_base(p, lr=ramp(0.002 * k, 0.02 * k, steps), steps=steps,
+                                      momentum=m0 if m0 == m1 else ramp(m0, m1, steps), eval_every=p.pick(10, 30, 200))
+                  for label, (m0, m1) in CYCLICAL_RANGE.items()}, seeds_of(p, seeds))
 
 
 STEP_MOMENTA = {"constant 0.85": (0.85, 0.85), "constant 0.9": (0.9, 0.9), "constant 0.95": (0.95, 0.95),
@@ -104,9 +97,9 @@ def step_momentum_setup(profile: str, seeds=None) -> Grid:
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 2_000, 20_000)
     lr = {"name": "multistep", "value": 0.005 * k, "gamma": 0.316,
           "milestones": [steps // 2, steps * 3 // 4, steps * 7 // 8, steps * 15 // 16]}
-    return over_seeds({label: _three_layer(p, lr=lr, steps=steps, momentum=m0 if m0 == m1 else _ramp(m0, m1, steps),
+    return over_seeds({label: three_layer_base(p, lr=lr, steps=steps, momentum=m0 if m0 == m1 else ramp(m0, m1, steps),
                                            batch_size=p.pick(64, 128, 512), eval_every=p.pick(10, 50, 500))
-                  for label, (m0, m1) in STEP_MOMENTA.items()}, _seeds(p, seeds))
+                  for label, (m0, m1) in STEP_MOMENTA.items()}, seeds_of(p, seeds))
 
 
 # --- Fig. 8: ResNet ---------------------------------------------------------------------------------------
@@ -122,11 +115,11 @@ def one_cycle_momentum_setup(profile: str, seeds=None) -> Grid:
     stepsize = steps * 9 // 20
     variants = {}
     for label, (m0, m1) in ONE_CYCLE_MOMENTA.items():
-        momentum = m0 if m0 == m1 else _caffe_1cycle(0.1, 1.0, stepsize, m0, m1, "momentum")
-        variants[label] = _resnet(p, lr=_caffe_1cycle(0.1, 1.0, stepsize, 0.9, 0.9, "lr"), momentum=momentum,
+        momentum = m0 if m0 == m1 else caffe_1cycle(0.1, 1.0, stepsize, m0, m1, "momentum")
+        variants[label] = resnet_base(p, lr=caffe_1cycle(0.1, 1.0, stepsize, 0.9, 0.9, "lr"), momentum=momentum,
                                   weight_decay=5e-5, batch_size=p.pick(64, 256, 512), steps=steps,
                                   eval_every=p.pick(5, 25, 200))
-    return over_seeds(variants, _seeds(p, seeds))
+    return over_seeds(variants, seeds_of(p, seeds))
 
 
 def batch_size_cm_setup(profile: str, seeds=None) -> smith_batch_size.BatchSizes:
@@ -165,8 +158,8 @@ class Table1:
 def table_1_setup(profile: str, seeds=None) -> Table1:
     p = profiles.get(profile)
     k = LR_SCALE_3LAYER[profile]
-    shallow = _three_layer(p, weight_decay=3e-3, n_train=p.pick(500, 4_000, 50_000))
-    deep = _resnet(p, weight_decay=1e-4, batch_size=p.pick(64, 256, 512))
+    shallow = three_layer_base(p, weight_decay=3e-3, n_train=p.pick(500, 4_000, 50_000))
+    deep = resnet_base(p, weight_decay=1e-4, batch_size=p.pick(64, 256, 512))
     # epochs: the paper's 25 and 95; ours fewer for the ResNet (the budget)
     arch = {"3-layer": (shallow, p.pick(2, 25, 25), 11 / 25, (0.0005 * k, 0.005 * k), 0.005 * k),
             "resnet-56": (deep, p.pick(2, 8, 95), 41 / 95, (0.08, 0.8), 0.1)}
@@ -176,13 +169,13 @@ def table_1_setup(profile: str, seeds=None) -> Table1:
         stepsize = max(1, int(ss_frac * epochs * base.n_train / base.batch_size))
         settings[name] = {"WD": base.weight_decay, "TBS": base.batch_size, "epochs": epochs, "model": analog(base)[1]}
         for lr_col in (f"{_lr_text(name, 'cycle')}", _lr_text(name, "constant")):
-            lr = _caffe_1cycle(lo, hi, stepsize, 0.9, 0.9, "lr") if "-" in lr_col else constant
+            lr = caffe_1cycle(lo, hi, stepsize, 0.9, 0.9, "lr") if "-" in lr_col else constant
             for m_col, (m0, m1) in MOMENTA.items():
-                momentum = m0 if m0 == m1 else _caffe_1cycle(lo, hi, stepsize, m0, m1, "momentum")
+                momentum = m0 if m0 == m1 else caffe_1cycle(lo, hi, stepsize, m0, m1, "momentum")
                 variants[f"{name} | {lr_col} | {m_col}"] = base.replace(lr=lr, momentum=momentum, steps=steps,
                                                                         eval_every=max(1, steps // 4))
                 rows.append((name, lr_col, m_col))
-    return Table1(over_seeds(variants, _seeds(p, seeds)), rows, settings)
+    return Table1(over_seeds(variants, seeds_of(p, seeds)), rows, settings)
 
 
 def _lr_text(arch: str, kind: str) -> str:

@@ -39,8 +39,8 @@ import pandas as pd
 
 from .. import claims, glue, lr_finder, plots, profiles
 from ..train import History, RunConfig
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, range_test_figure, run_grid, sci
-from .smith_momentum import _caffe_1cycle, _ramp
+from .common import (Grid, analog, caffe_1cycle, final_stats, over_seeds, publish_grid, ramp, range_test_figure,
+                     run_grid, sci)
 
 CIFAR10 = {"smoke": "mnist1d", "cpu": "mnist1d", "full": "cifar10"}
 
@@ -67,7 +67,7 @@ def _figure_seeds(p: profiles.Profile, seeds) -> tuple[int, ...]:
 
 def _range(base: RunConfig, lo: float, hi: float, epochs: float, m0: float, m1: float, every: int) -> RunConfig:
     steps = max(2, int(epochs * base.n_train / base.batch_size))
-    return base.replace(lr=_ramp(lo, hi, steps), momentum=m0 if m0 == m1 else _ramp(m0, m1, steps), steps=steps,
+    return base.replace(lr=ramp(lo, hi, steps), momentum=m0 if m0 == m1 else ramp(m0, m1, steps), steps=steps,
                         eval_every=max(1, steps // every))
 
 
@@ -133,8 +133,8 @@ def fig15_setup(profile: str, seeds=None) -> dict[str, Grid]:
         steps = max(4, epochs * base.n_train // scale // tbs)
         stepsize = max(1, int(ss * 0.45 / epochs * steps))  # up for 45 % and down for 45 % of the run
         runs[f"TBS {tbs}"] = base.replace(batch_size=tbs, weight_decay=1e-4, steps=steps, eval_every=max(1, steps // 20),
-                                          lr=_caffe_1cycle(0.1, 1.0, stepsize, 0.95, 0.85, "lr"),
-                                          momentum=_caffe_1cycle(0.1, 1.0, stepsize, 0.95, 0.85, "momentum"))
+                                          lr=caffe_1cycle(0.1, 1.0, stepsize, 0.95, 0.85, "lr"),
+                                          momentum=caffe_1cycle(0.1, 1.0, stepsize, 0.95, 0.85, "momentum"))
     return {"15a": wd_grid, "15b": over_seeds(runs, tuple(seeds) if seeds else p.seeds)}
 
 
@@ -161,7 +161,7 @@ def fig16_setup(profile: str, seeds=None) -> dict[str, Grid]:
             weight_decay=1e-4, steps=std_steps, eval_every=max(1, std_steps // 40))}
         for wd in wds:
             variants[f"1cycle, WD {sci(wd)} (20 epochs)"] = base.replace(
-                lr=_caffe_1cycle(0.05, 1.0, ss, 0.95, 0.85, "lr"), momentum=_caffe_1cycle(0.05, 1.0, ss, 0.95, 0.85, "momentum"),
+                lr=caffe_1cycle(0.05, 1.0, ss, 0.95, 0.85, "lr"), momentum=caffe_1cycle(0.05, 1.0, ss, 0.95, 0.85, "momentum"),
                 weight_decay=wd, steps=cyc_steps, eval_every=max(1, cyc_steps // 20))
         grids[fig] = over_seeds(variants, s)
     return grids
@@ -231,8 +231,8 @@ def _row_config(base: RunConfig, divisor: int, lr_col: str, cm_col: str, wd: flo
         lo, hi = (float(v) for v in value.split("-"))
         stepsize = max(1, int(float(policy) / epochs * steps))
         m_hi, m_lo = (float(v) for v in cm_col.split("/")[0].split("-"))
-        return cfg.replace(lr=_caffe_1cycle(lo, hi, stepsize, m_hi, m_lo, "lr"),
-                           momentum=_caffe_1cycle(lo, hi, stepsize, m_hi, m_lo, "momentum"))
+        return cfg.replace(lr=caffe_1cycle(lo, hi, stepsize, m_hi, m_lo, "lr"),
+                           momentum=caffe_1cycle(lo, hi, stepsize, m_hi, m_lo, "momentum"))
     lr = float(value)
     if policy.lower() == "step":  # the repository's Step solver: × 0.316 at 50, 75, 87.5 and 93.75 %
         spec = {"name": "multistep", "value": lr, "gamma": 0.316,

@@ -25,8 +25,8 @@ import pandas as pd
 
 from .. import claims, glue, lr_finder, plots, profiles, schedules
 from ..train import History, RunConfig
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, range_test_figure, run_grid, sci
-from .smith_momentum import LR_SCALE_3LAYER, _ramp, _resnet, _seeds, _three_layer
+from .common import Grid, analog, final_stats, over_seeds, publish_grid, ramp, range_test_figure, run_grid, sci
+from .smith_momentum import LR_SCALE_3LAYER, resnet_base, seeds_of, three_layer_base
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
 DEEP_WDS = (1e-4, 3.2e-4, 5.6e-4, 1e-3)
@@ -70,18 +70,18 @@ def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 2_400, 20_000)
     # the paper gives neither the batch size nor the length: Table 1's TBS 128, and 20k iterations
-    base = _three_layer(p, lr=0.005 * k, momentum=0.95, steps=steps, eval_every=p.pick(10, 100, 500))
+    base = three_layer_base(p, lr=0.005 * k, momentum=0.95, steps=steps, eval_every=p.pick(10, 100, 500))
     configs = {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}
-    return WeightDecayGrid(_with_snapshot(configs, 1e-3), _seeds(p, seeds), 1e-3)
+    return WeightDecayGrid(_with_snapshot(configs, 1e-3), seeds_of(p, seeds), 1e-3)
 
 
 def cyclical_setup(profile: str, seeds=None) -> WeightDecayGrid:
     """Fig. 10: LR range test 0.001 → 0.01 (ours ×10) with momentum falling 0.98 → 0.9."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_500, 10_000)
-    base = _three_layer(p, lr=_ramp(0.001 * k, 0.01 * k, steps), momentum=_ramp(0.98, 0.9, steps), steps=steps,
+    base = three_layer_base(p, lr=ramp(0.001 * k, 0.01 * k, steps), momentum=ramp(0.98, 0.9, steps), steps=steps,
                         eval_every=p.pick(10, 30, 200))
-    return WeightDecayGrid({wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}, _seeds(p, seeds), 1e-3)
+    return WeightDecayGrid({wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}, seeds_of(p, seeds), 1e-3)
 
 
 def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDecayGrid:
@@ -89,11 +89,11 @@ def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDeca
     test 0.1 → 1.0 (b)."""
     p = profiles.get(profile)
     steps = p.pick(40, 300, 10_000)
-    lr = _ramp(0.1, 1.0, steps) if lr_range else 0.1
-    base = _resnet(p, lr=lr, momentum=0.95, steps=steps, batch_size=p.pick(64, 256, 1_030),
+    lr = ramp(0.1, 1.0, steps) if lr_range else 0.1
+    base = resnet_base(p, lr=lr, momentum=0.95, steps=steps, batch_size=p.pick(64, 256, 1_030),
                    eval_every=p.pick(5, 20, 200))
     configs = {wd: base.replace(weight_decay=wd) for wd in DEEP_WDS}
-    return WeightDecayGrid(_with_snapshot(configs, 1e-4) if lr_range else configs, _seeds(p, seeds), 1e-4)
+    return WeightDecayGrid(_with_snapshot(configs, 1e-4) if lr_range else configs, seeds_of(p, seeds), 1e-4)
 
 
 def run(setup: WeightDecayGrid, desc: str, restarted: bool = False) -> dict[float, list[History]]:
