@@ -590,3 +590,143 @@ def checklist_beats_baseline(pairs: dict[str, tuple[float, float]]) -> Verdict:
     wins = sum(a > b for a, b in pairs.values())
     status = REPRODUCED if wins == len(pairs) else (INCONCLUSIVE if wins else NOT_REPRODUCED)
     return Verdict("smith-checklist", status, {"wins": wins, "of": len(pairs)})
+
+
+# --- the lecture's optimizer claims -------------------------------------------------------------------------
+
+def zigzag(claim: str, steep_sign_flips: float, shallow_left: float, steep_left: float) -> Verdict:
+    """lecture-f1: on an ill-conditioned loss, gradient descent jitters along the steep direction and makes
+    slow progress along the shallow one. Reproduced when the steep coordinate reverses direction at most
+    steps and the shallow coordinate has more of its distance left than the steep one."""
+    ok = steep_sign_flips >= 0.5 and shallow_left > steep_left
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED,
+                   {"steep_sign_flips": steep_sign_flips, "shallow_left": shallow_left, "steep_left": steep_left})
+
+
+def saddles_dominate(claim: str, minima_share: dict[int, float], threshold: float = 0.01) -> Verdict:
+    """lecture-f2: saddle points are much more common than minima in high dimension. From the share of
+    random critical points that are minima per dimension: reproduced when the share falls with the dimension
+    and drops below ``threshold`` within the dimensions measured."""
+    dims = sorted(minima_share)
+    shares = [minima_share[n] for n in dims]
+    falling = all(b <= a for a, b in zip(shares, shares[1:]))
+    below = next((n for n in dims if minima_share[n] < threshold), None)
+    ok = falling and below is not None
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, {"below_1pct_from": below, "falling": falling})
+
+
+def momentum_overshoots(claim: str, overshoot: dict[str, float]) -> Verdict:
+    """lecture-f5: the momentum methods overshoot the minimum where plain SGD does not, Nesterov less than
+    heavy-ball momentum. Reproduced when SGD+Momentum and Nesterov overshoot, SGD does not, and Nesterov's
+    overshoot is the smaller; inconclusive when only the last part fails."""
+    both = overshoot["SGD+Momentum"] > 0 and overshoot["Nesterov"] > 0 and overshoot["SGD"] == 0
+    if not both:
+        return Verdict(claim, NOT_REPRODUCED, dict(overshoot))
+    return Verdict(claim, REPRODUCED if overshoot["Nesterov"] < overshoot["SGD+Momentum"] else INCONCLUSIVE, dict(overshoot))
+
+
+def rmsprop_escapes(claim: str, escape_steps: dict[str, int | None], total: int) -> Verdict:
+    """lecture-f6: at the same learning rate, SGD lingers at a saddle point while RMSProp escapes. Reproduced
+    when RMSProp leaves within the run and SGD needs at least twice as many steps (or never leaves)."""
+    sgd, rms = escape_steps["SGD"], escape_steps["RMSProp"]
+    ok = rms is not None and (sgd is None or sgd >= 2 * rms)
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, {"SGD": sgd, "RMSProp": rms, "steps": total})
+
+
+def bias_correction_needed(claim: str, raw: pd.Series, corrected: pd.Series, factor: float = 2.0) -> Verdict:
+    """lecture-f7: without bias correction Adam's first steps are too large, because the second moment
+    starts at zero. From step lengths over the learning rate with a constant gradient: reproduced when the
+    uncorrected first step is at least ``factor`` times the corrected one."""
+    ok = raw.iloc[0] >= factor * corrected.iloc[0]
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED,
+                   {"first_ratio": float(raw.iloc[0] / corrected.iloc[0]), "raw_max": float(raw.max()),
+                    "raw_argmax": int(raw.idxmax())})
+
+
+def newton_one_step(claim: str, gap: pd.DataFrame, tolerance: float = 1e-6) -> Verdict:
+    """lecture-f27: Newton's method needs no learning rate; on a quadratic loss one step reaches the
+    minimum. From the loss above the minimum per iteration: reproduced when one Newton step comes within
+    ``tolerance``. The evidence gives each method's iterations to get there (``None``: not within the run)."""
+    reach = {}
+    for name in gap.columns.drop("iteration"):
+        hit = np.nonzero(np.abs(gap[name].to_numpy()) < tolerance)[0]
+        reach[name] = int(hit[0]) if len(hit) else None
+    after_1 = float(abs(gap["Newton"].iloc[1]))
+    return Verdict(claim, REPRODUCED if after_1 < tolerance else NOT_REPRODUCED,
+                   {"newton_after_1": after_1, "iterations_to_1e-6": reach})
+
+
+def amsgrad_fixes_adam(claim: str, adam_x: float, amsgrad_x: float) -> Verdict:
+    """notes-x5: on Reddi et al.'s problem (best point x = -1) Adam drifts to the wrong end and AMSGrad does
+    not. Reproduced when Adam ends in the right half (x > 0) and AMSGrad in the left half (x < 0)."""
+    ok = adam_x > 0 > amsgrad_x
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, {"adam_x": adam_x, "amsgrad_x": amsgrad_x})
+
+
+# --- the lecture's claims about choosing hyper-parameters -----------------------------------------------------
+
+def early_stopping(claim: str, best_val_loss: float, final_val_loss: float, train_loss_at_best: float,
+                   final_train_loss: float, min_rise: float = 0.05) -> Verdict:
+    """lecture-f14: trained too long, a network overfits — its training loss keeps falling while its
+    validation loss turns up — so stop at (keep the snapshot with) the best validation loss. Reproduced when
+    the final validation loss is at least ``min_rise`` (relative) above its minimum while the training loss
+    fell further."""
+    rise = (final_val_loss - best_val_loss) / best_val_loss
+    ok = rise >= min_rise and final_train_loss < train_loss_at_best
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, {"val_loss_rise": rise})
+
+
+def random_beats_grid(claim: str, toy_grid: np.ndarray, toy_random: np.ndarray, real_grid: float,
+                      real_random: float) -> Verdict:
+    """lecture-f15: when one parameter matters much more than the other, random search beats grid search
+    with the same number of trials. Reproduced when random search is better on average on the test function
+    and at least as good on the real runs; inconclusive when only the function agrees."""
+    toy = float(np.mean(toy_random)) > float(np.mean(toy_grid))
+    evidence = {"toy_grid": float(np.mean(toy_grid)), "toy_random": float(np.mean(toy_random)),
+                "toy_random_wins": float(np.mean(toy_random > toy_grid)), "real_grid": real_grid, "real_random": real_random}
+    if not toy:
+        return Verdict(claim, NOT_REPRODUCED, evidence)
+    return Verdict(claim, REPRODUCED if real_random >= real_grid else INCONCLUSIVE, evidence)
+
+
+def recipe_sanity(claim: str, initial_loss: float, ln_c: float, overfit_acc: float, good_lrs: list,
+                  tolerance: float = 0.1) -> Verdict:
+    """lecture-f18, steps 1–3 of the recipe as checks that can fail: the initial loss is within
+    ``tolerance`` (relative) of ln C, the network fits a small sample perfectly, and some learning rate in
+    1 … 1e-5 halves the training loss within 100 iterations."""
+    checks = {"initial_loss_is_ln_c": abs(initial_loss - ln_c) <= tolerance * ln_c,
+              "overfits_small_sample": overfit_acc == 1.0, "an_lr_works": bool(good_lrs)}
+    return Verdict(claim, REPRODUCED if all(checks.values()) else NOT_REPRODUCED, checks)
+
+
+# --- the lecture's claims about learning rates --------------------------------------------------------------
+
+def four_learning_rates(claim: str, numbers: pd.DataFrame) -> Verdict:
+    """lecture-f8, the notes' cartoon of the loss at four learning rates. From each run's training loss after
+    a tenth of the run (``early``), at the end (``final``), its fall over the last quarter and its diverged
+    seeds (rows ``very high``, ``high``, ``low``, ``good``):
+
+    * the good rate ends lowest — otherwise not reproduced;
+    * and the shapes: the very high rate blows up (diverges, or ends above every other); the high rate falls
+      faster at first than the low one but ends above the good one; the low rate ends above the good one
+      and is still falling — all of them: reproduced; some not: inconclusive.
+    """
+    n = numbers
+    shapes = {
+        "very_high_blows_up": bool(n.loc["very high", "diverged"] > 0
+                                   or n.loc["very high", "final"] > n.drop("very high")["final"].max()),
+        "high_fast_then_stuck": bool(n.loc["high", "early"] < n.loc["low", "early"]
+                                     and n.loc["high", "final"] > n.loc["good", "final"]),
+        "low_slow": bool(n.loc["low", "final"] > n.loc["good", "final"] and n.loc["low", "last_quarter_fall"] > 0),
+    }
+    good_lowest = bool(n.loc["good", "final"] <= n.drop("good")["final"].min())
+    status = NOT_REPRODUCED if not good_lowest else REPRODUCED if all(shapes.values()) else INCONCLUSIVE
+    return Verdict(claim, status, {"good_lowest": good_lowest, **shapes})
+
+
+def loss_drops_at_decay(claim: str, drops: pd.DataFrame, min_drop: float = 0.05) -> Verdict:
+    """lecture-f9: with step decay the loss drops right after each decay. Reproduced when the mean
+    training loss just after every decay is at least ``min_drop`` (relative) below the mean just before."""
+    rel = ((drops["before"] - drops["after"]) / drops["before"]).tolist()
+    ok = all(r >= min_drop for r in rel)
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, {"relative_drops": rel})

@@ -45,11 +45,31 @@ def commit() -> str:
 
 def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=(), **extra) -> None:
     """Save ``fig`` as ``<fig_id>.png`` with a provenance JSON beside it; glue it into the notebook."""
-    out = paths.figures_dir(profile) / os.environ.get("HP_BOOK_NOTEBOOK", "interactive")
-    out.mkdir(parents=True, exist_ok=True)
-    png = out / f"{fig_id}.png"
+    png = _figures_out(profile) / f"{fig_id}.png"
     fig.savefig(png, dpi=130, bbox_inches="tight")
     plt.close(fig)
+    _record(fig_id, png, profile, dataset, model, histories, **extra)
+
+
+def publish_animation(anim, fig, fig_id: str, profile: str, dataset: str, model: str, fps: int = 8, **extra) -> None:
+    """Save a matplotlib animation as ``<fig_id>.gif`` with its provenance JSON; glue it like a figure."""
+    from matplotlib.animation import PillowWriter
+
+    gif = _figures_out(profile) / f"{fig_id}.gif"
+    anim.save(gif, writer=PillowWriter(fps=fps), dpi=80)
+    plt.close(fig)
+    _record(fig_id, gif, profile, dataset, model, (), **extra)
+
+
+def _figures_out(profile: str) -> Path:
+    out = paths.figures_dir(profile) / os.environ.get("HP_BOOK_NOTEBOOK", "interactive")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _record(fig_id: str, image: Path, profile: str, dataset: str, model: str, histories, **extra) -> None:
+    """Write ``<fig_id>.json`` beside the image (profile, analog, seeds, commit, run time, cache keys) and
+    glue the image and its provenance line into the notebook."""
     histories = list(histories)
     provenance = {
         "id": fig_id, "profile": profile, "dataset": dataset, "model": model,
@@ -59,8 +79,8 @@ def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=
         "commit": commit(), "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "hp_lib": __version__, "torch": torch.__version__, "python": platform.python_version(), **extra,
     }
-    (out / f"{fig_id}.json").write_text(json.dumps(provenance, indent=1, default=str))
-    _glue(fig_id, png, provenance)
+    image.with_suffix(".json").write_text(json.dumps(provenance, indent=1, default=str))
+    _glue(fig_id, image, provenance)
 
 
 def provenance_line(p: dict) -> str:
@@ -69,8 +89,8 @@ def provenance_line(p: dict) -> str:
             f"commit {p['commit']} · run time {p['run_seconds']:.0f} s")
 
 
-def _glue(fig_id: str, png: Path, provenance: dict) -> None:
-    glue.image(fig_id, png)
+def _glue(fig_id: str, image: Path, provenance: dict) -> None:
+    glue.image(fig_id, image)
     glue.markdown(f"{fig_id}-provenance", provenance_line(provenance))
 
 

@@ -21,7 +21,7 @@ def html(site: Path, lang: str, page: str) -> str:
 
 def stable_ids(root: Path, page: str) -> list[str]:
     text = (root / f"{page}.md").read_text()
-    return sorted(set(re.findall(r"^\((smith-[\w-]+|lecture-[\w-]+|notes-[\w-]+)\)=", text, re.M)))
+    return sorted(set(re.findall(r"^\((smith-[\w-]+|lecture-[\w-]+|notes-[\w-]+|keras-table|nadam-table)\)=", text, re.M)))
 
 
 def test_every_chapter_executed(smoke_site, root):

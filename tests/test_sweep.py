@@ -10,6 +10,9 @@ from hp_lib import sweep, train
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "build"))
+    sweep._stop_pool()  # workers keep the environment they were started with: each test starts its own
+    yield
+    sweep._stop_pool()
 
 
 def small(**changes) -> train.RunConfig:
@@ -48,3 +51,26 @@ def test_restarts_wait_for_their_parent(monkeypatch):
     results = sweep.run(children, workers=1)
     assert trained[0] == parent and len(trained) == 4  # the parent once, first; then each child
     assert all(h["step"].iloc[0] == 19 for h in results)
+
+
+def test_prefetched_runs_are_waited_for_not_started_again(monkeypatch):
+    """prefetch() starts runs in the pool; run() then collects those very runs (no second training) and
+    returns exactly what an unprefetched sweep returns."""
+    configs = [small(seed=s, steps=20 + 10 * s) for s in range(3)]
+    parent = small(steps=40, snapshot_at=(20,))
+    child = small(steps=40, weight_decay=1e-3, start_from={"run": parent.to_dict(), "step": 20})
+    assert sweep.prefetch(configs + [child], workers=2) == 3  # the child waits for its uncached parent
+    assert len(sweep._pending) == 3
+    monkeypatch.setattr(sweep, "run_one", lambda cfg: pytest.fail(f"trained again: seed {cfg.seed}"))
+    results = sweep.run(configs, workers=2)
+    assert not sweep._pending
+    for cfg, h in zip(configs, results):
+        alone = train.train(cfg)
+        cols = ["step", "lr", "train_loss", "val_loss", "val_acc"]
+        pd.testing.assert_frame_equal(h[cols], alone[cols], check_exact=True)
+    assert sweep.prefetch(configs) == 0  # all cached now
+
+
+def test_longest_runs_start_first():
+    runs = [small(model="mlp", steps=100), small(model="resnet20", steps=40), small(steps=10)]
+    assert sorted(runs, key=lambda c: -sweep.cost(c))[0].model == "resnet20"

@@ -218,7 +218,7 @@ def _block(profile: str, arch: str) -> tuple[RunConfig, int]:
         return _base(profile, n_train=p.pick(256, 1_000, 50_000), batch_size=p.pick(32, 32, 512), **_densenet(profile)), p.pick(100, 20, 1)
     if arch == "LeNet":
         return _base(profile, p.pick("fashion_mnist", "fashion_mnist", "mnist"), model="lenet",
-                     n_train=p.pick(256, 5_000, 60_000), batch_size=p.pick(32, 128, 512)), p.pick(40, 10, 1)
+                     n_train=p.pick(256, 5_000, 60_000), batch_size=p.pick(32, 128, 512)), p.pick(40, 15, 1)
     return _cifar100(profile, batch_size=p.pick(32, 64, 512)), p.pick(40, 5, 1)
 
 
@@ -379,3 +379,10 @@ def figure_curves(fig_id: str, grid: Grid, runs, profile: str) -> None:
     """Test accuracy against the epoch (Figs. 15b, 16)."""
     publish_grid(plots.curves(runs, x="epoch", xlabel="epoch", y="val_acc", ylabel="test (validation) accuracy"),
                  fig_id, grid, runs, profile)
+
+
+def plan(profile: str, seeds=None) -> list[RunConfig]:
+    """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
+    grids = {**fig13_setup(profile, seeds), **fig14_setup(profile, seeds), **fig15_setup(profile, seeds),
+             **fig16_setup(profile, seeds)}
+    return [c for g in grids.values() for c in g.all()] + table_2_setup(profile, seeds).grid.all()

@@ -45,7 +45,7 @@ def range_test_setup(profile: str, dataset: str | None = None, model: str | None
                      seeds=None) -> RangeTest:
     p = profiles.get(profile)
     dataset = check_dataset(dataset or p.pick("mnist1d", "mnist1d", "cifar10"))
-    model = check_model(model or p.pick("resnet20", "resnet56", "resnet56"))
+    model = check_model(model or p.pick("resnet20", "resnet20", "resnet56"))  # ResNet-56 at cpu: 5 CPU-min a test
     base = RunConfig(
         dataset=dataset, model=model, momentum=0.9, weight_decay=1e-4, threads=p.threads, device=p.device,
         n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000), n_test=p.pick(100, 1_000, 0),
@@ -327,7 +327,7 @@ def weight_decay_range_setup(profile: str, seeds=None) -> Grid:
     base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model="three_layer", momentum=0.9,
                      n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000), n_test=p.pick(100, 1_000, 0),
                      batch_size=p.pick(64, 128, 100), threads=p.threads, device=p.device)
-    steps, end = p.pick(120, 4_000, 20_000), p.pick(0.1, 0.1, 0.01)
+    steps, end = p.pick(120, 2_500, 20_000), p.pick(0.1, 0.1, 0.01)
     variants = {f"WD {wd}": lr_finder.config(base.replace(weight_decay=float(wd)), 0.0, end, steps, "linear",
                                              p.pick(10, 80, 200))
                 for wd in ("1e-4", "4e-3", "1e-2")}
@@ -424,3 +424,11 @@ def figure_4b(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
     # log scale: the early spikes of the large learning rate would otherwise hide the late rise
     fig = plots.curves(runs, colors=["#1f77b4", "#d62728"], log_y=True, ylabel="test (validation) loss (log scale)")
     publish_grid(fig, "smith-fig-4b", grid, runs, profile)
+
+
+def plan(profile: str, dataset: str | None = None, model: str | None = None, seeds=None) -> list[RunConfig]:
+    """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
+    grids = (underfitting_setup(profile, seeds), capacity_models_setup(profile, seeds),
+             weight_decay_range_setup(profile, seeds), overfitting_setup(profile, seeds))
+    return (range_test_setup(profile, dataset, model, seeds).configs() + capacity_setup(profile, seeds=seeds).configs()
+            + [c for g in grids for c in g.all()])

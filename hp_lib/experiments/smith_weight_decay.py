@@ -68,7 +68,7 @@ def _with_snapshot(configs: dict[float, RunConfig], wd: float) -> dict[float, Ru
 def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
     """Fig. 9 (and the parent of Fig. 12a): constant LR 0.005 (ours ×10), momentum 0.95."""
     p = profiles.get(profile)
-    k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 2_400, 20_000)
+    k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_600, 20_000)
     # the paper gives neither the batch size nor the length: Table 1's TBS 128, and 20k iterations
     base = three_layer_base(p, lr=0.005 * k, momentum=0.95, steps=steps, eval_every=p.pick(10, 100, 500))
     configs = {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}
@@ -78,7 +78,7 @@ def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
 def cyclical_setup(profile: str, seeds=None) -> WeightDecayGrid:
     """Fig. 10: LR range test 0.001 → 0.01 (ours ×10) with momentum falling 0.98 → 0.9."""
     p = profiles.get(profile)
-    k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_500, 10_000)
+    k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_000, 10_000)
     base = three_layer_base(p, lr=ramp(0.001 * k, 0.01 * k, steps), momentum=ramp(0.98, 0.9, steps), steps=steps,
                         eval_every=p.pick(10, 30, 200))
     return WeightDecayGrid({wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}, seeds_of(p, seeds), 1e-3)
@@ -260,3 +260,11 @@ def figure(fig_id: str, setup: WeightDecayGrid, runs, profile: str, y: str = "va
         at = schedules.from_spec(setup.configs[setup.snapshot_wd].lr)(setup.step) if lr_range else setup.step
         fig.axes[0].axvline(at, color="0.4", ls="--", lw=1)
     publish_grid(fig, fig_id, setup.restart_grid() if restarted else setup.grid(), _shown(setup, runs), profile)
+
+
+def plan(profile: str, seeds=None) -> list[RunConfig]:
+    """Every run of the chapter that starts from scratch, for :func:`hp_lib.sweep.prefetch` (the restarts of
+    Fig. 12 wait for their parents)."""
+    setups = (constant_lr_setup(profile, seeds), cyclical_setup(profile, seeds), resnet_setup(profile, seeds),
+              resnet_setup(profile, seeds, lr_range=True))
+    return [c for s in setups for c in s.grid().all()]
