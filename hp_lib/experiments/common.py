@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import lr_finder, plots, sweep
+from .. import lr_finder, plots, profiles, sweep
 from ..train import History, RunConfig
 
 DATASET_NAMES = {"mnist1d": "MNIST-1D", "cifar10": "CIFAR-10", "digits": "sklearn digits",
@@ -28,6 +28,11 @@ class Grid:
 
     def all(self) -> list[RunConfig]:
         return [c for cs in self.configs.values() for c in cs]
+
+
+def seeds_of(p: profiles.Profile, seeds) -> tuple[int, ...]:
+    """The seeds a reader asked for, else the profile's."""
+    return tuple(seeds) if seeds else p.seeds
 
 
 def over_seeds(variants: dict[str, RunConfig], seeds) -> Grid:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .. import claims, glue, plots, profiles, sweep
 from ..train import History, RunConfig
+from .common import seeds_of
 
 DIGITS = "digits"
 
@@ -35,12 +36,12 @@ def base(profile: str, **changes) -> RunConfig:
                      eval_every=p.pick(20, 50, 50), threads=1, device=p.device).replace(**changes)
 
 
-def _seeds(profile: str, seeds) -> tuple[int, ...]:
-    return tuple(seeds) if seeds else profiles.get(profile).seeds
-
-
 def _last(h: History) -> pd.Series:
     return h.dropna(subset=["val_loss"]).iloc[-1]
+
+
+def _mean_evaluations(runs: list[History]) -> pd.DataFrame:
+    return pd.concat([h.dropna(subset=["val_loss"]) for h in runs]).groupby("step", as_index=False).mean(numeric_only=True)
 
 
 # --- lecture-f14: early stopping -------------------------------------------------------------------------
@@ -48,11 +49,11 @@ def _last(h: History) -> pd.Series:
 def early_stopping(profile: str, seeds=None) -> list[History]:
     p = profiles.get(profile)
     cfg = base(profile, n_train=500, batch_size=50, lr=0.1, steps=p.pick(200, 4_000, 4_000), eval_every=p.pick(10, 40, 40))
-    return sweep.run([cfg.replace(seed=s) for s in _seeds(profile, seeds)], desc="early stopping")
+    return sweep.run([cfg.replace(seed=s) for s in seeds_of(p, seeds)], desc="early stopping")
 
 
 def claim_early_stopping(runs: list[History]) -> claims.Verdict:
-    ev = pd.concat([h.dropna(subset=["val_loss"]) for h in runs]).groupby("step", as_index=False).mean(numeric_only=True)
+    ev = _mean_evaluations(runs)
     best = ev.loc[ev["val_loss"].idxmin()]
     last = ev.iloc[-1]
     verdict = claims.early_stopping("lecture-f14", float(best["val_loss"]), float(last["val_loss"]),
@@ -69,7 +70,7 @@ def claim_early_stopping(runs: list[History]) -> claims.Verdict:
 
 
 def figure_early_stopping(runs: list[History], profile: str) -> None:
-    ev = pd.concat([h.dropna(subset=["val_loss"]) for h in runs]).groupby("step", as_index=False).mean(numeric_only=True)
+    ev = _mean_evaluations(runs)
     best = ev.loc[ev["val_loss"].idxmin()]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes[0].plot(ev["step"] + 1, ev["train_eval_loss"], color=plots.COLORS["train"], label="train")
@@ -129,7 +130,8 @@ def grid_vs_random_runs(profile: str, seeds=None) -> tuple[pd.DataFrame, dict[st
               "random": list(zip(10 ** rng.uniform(-3, 0, 9), 10 ** rng.uniform(-6, -3, 9)))}
     rows, runs = [], {}
     for kind, points in trials.items():
-        configs = [cfg.replace(lr=float(lr), weight_decay=float(wd), seed=s) for lr, wd in points for s in _seeds(profile, seeds)]
+        configs = [cfg.replace(lr=float(lr), weight_decay=float(wd), seed=s)
+                   for lr, wd in points for s in seeds_of(p, seeds)]
         hs = sweep.run(configs, desc=f"{kind} search")
         runs[kind] = hs
         for c, h in zip(configs, hs):
@@ -259,7 +261,7 @@ def recipe(profile: str, seeds=None) -> dict:
        make the training loss fall quickly (halve within 100 iterations) are the range for step 4.
     """
     p = profiles.get(profile)
-    seeds = _seeds(profile, seeds)
+    seeds = seeds_of(p, seeds)
     cfg = base(profile)
     small = cfg.replace(n_train=50, batch_size=10, lr=0.05, steps=p.pick(100, 500, 500), eval_every=p.pick(10, 25, 25))
     overfit = sweep.run([small.replace(seed=s) for s in seeds], desc="overfit 50 samples")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import claims, glue, plots, profiles, sweep
 from ..train import History, RunConfig
+from .common import seeds_of
 
 # one learning rate of each kind, picked from a sweep of this MLP with plain SGD (0.01 … 30): 6 and above diverge
 CARTOON = {"very high": 10.0, "high": 3.0, "low": 0.01, "good": 1.0}
@@ -30,15 +31,11 @@ def _mlp(profile: str, **changes) -> RunConfig:
                      device=p.device).replace(**changes)
 
 
-def _seeds(profile: str, seeds) -> tuple[int, ...]:
-    return tuple(seeds) if seeds else profiles.get(profile).seeds
-
-
 # --- lecture-f8: four learning rates --------------------------------------------------------------------
 
 def four_learning_rates(profile: str, seeds=None) -> dict[str, list[History]]:
     base = _mlp(profile)
-    seeds = _seeds(profile, seeds)
+    seeds = seeds_of(profiles.get(profile), seeds)
     configs = {name: [base.replace(lr=lr, seed=s) for s in seeds] for name, lr in CARTOON.items()}
     flat = sweep.run([c for cs in configs.values() for c in cs], desc="four learning rates")
     out, i = {}, 0
@@ -115,7 +112,7 @@ def step_decay(profile: str, seeds=None) -> tuple[RunConfig, list[History]]:
                     n_val=p.pick(200, 1_000, 10_000), n_test=0, model="resnet20", batch_size=128, momentum=0.9,
                     weight_decay=1e-4, steps=steps, eval_every=p.pick(20, 50, 500), threads=p.threads, device=p.device,
                     lr={"name": "multistep", "value": 0.1, "milestones": [steps // 2, steps * 3 // 4], "gamma": 0.1})
-    return cfg, sweep.run([cfg.replace(seed=s) for s in _seeds(profile, seeds)], desc="step decay")
+    return cfg, sweep.run([cfg.replace(seed=s) for s in seeds_of(profiles.get(profile), seeds)], desc="step decay")
 
 
 def step_drops(cfg: RunConfig, runs: list[History], window: float = 0.05) -> pd.DataFrame:
@@ -159,7 +156,7 @@ GRID_3X = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0]
 
 def lr_grid(profile: str, seeds=None) -> tuple[pd.DataFrame, list[History]]:
     base = _mlp(profile, momentum=0.9, nesterov=True, steps=profiles.get(profile).pick(100, 1_500, 3_000))
-    seeds = _seeds(profile, seeds)
+    seeds = seeds_of(profiles.get(profile), seeds)
     points = [(lr, s) for lr in GRID_3X for s in seeds]
     hs = sweep.run([base.replace(lr=lr, seed=s) for lr, s in points], desc="LR grid")
     rows = []

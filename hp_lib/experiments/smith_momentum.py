@@ -29,8 +29,8 @@ import pandas as pd
 from .. import claims, glue, lr_finder, plots, profiles
 from ..train import History, RunConfig
 from . import smith_batch_size
-from .common import (Grid, analog, caffe_1cycle, final_stats, over_seeds, publish_grid, ramp, range_test_figure,
-                     run_grid)
+from .common import (analog, caffe_1cycle, final_stats, Grid, over_seeds, publish_grid, ramp, range_test_figure,
+                     run_grid, seeds_of)
 
 LR_SCALE_3LAYER = {"smoke": 10.0, "cpu": 10.0, "full": 1.0}
 
@@ -47,10 +47,6 @@ def resnet_base(p: profiles.Profile, **changes) -> RunConfig:
     return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=p.pick(512, 10_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      threads=p.threads, device=p.device).replace(**changes)
-
-
-def seeds_of(p: profiles.Profile, seeds) -> tuple[int, ...]:
-    return tuple(seeds) if seeds else p.seeds
 
 
 # --- Fig. 7: the 3-layer net ------------------------------------------------------------------------------

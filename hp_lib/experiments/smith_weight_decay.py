@@ -26,7 +26,8 @@ import pandas as pd
 from .. import claims, glue, lr_finder, plots, profiles, schedules
 from ..train import History, RunConfig
 from .common import Grid, analog, final_stats, over_seeds, publish_grid, ramp, range_test_figure, run_grid, sci
-from .smith_momentum import LR_SCALE_3LAYER, resnet_base, seeds_of, three_layer_base
+from .common import seeds_of
+from .smith_momentum import LR_SCALE_3LAYER, resnet_base, three_layer_base
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
 DEEP_WDS = (1e-4, 3.2e-4, 5.6e-4, 1e-3)
