@@ -8,6 +8,8 @@ DataLoader: the training loop indexes them directly). Every dataset here works o
   matches is regenerated. Its ``get_dataset(download=True)`` path is never used.
 * ``digits``: scikit-learn's bundled 8×8 handwritten digits (1,797 images).
 * ``fashion_mnist``: Fashion-MNIST from a data directory, else Debian's ``dataset-fashion-mnist``.
+* ``chars`` and ``skipgram``: a character-level language-modelling task and word2vec's skip-gram pairs,
+  from CPython's help topics (:mod:`hp_lib.text`).
 * ``mnist``, ``cifar10``, ``cifar100``: MNIST's IDX files and CIFAR's binary versions (no pickle) from
   ``$HP_BOOK_HOME/data``, downloaded if missing (the ``full`` profile; it needs the internet once).
 
@@ -31,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import paths
+from . import paths, text
 
 
 @dataclass
@@ -220,7 +222,8 @@ def _source_cifar100(total: int, root: Path | None):
 
 
 SOURCES = {"mnist1d": _source_mnist1d, "digits": _source_digits, "fashion_mnist": _source_fashion_mnist,
-           "mnist": _source_mnist, "cifar10": _source_cifar10, "cifar100": _source_cifar100}
+           "mnist": _source_mnist, "cifar10": _source_cifar10, "cifar100": _source_cifar100,
+           "chars": text._source_chars, "skipgram": text._source_skipgram}
 
 
 def check_name(name: str) -> str:
@@ -231,24 +234,32 @@ def check_name(name: str) -> str:
 
 DEFAULT_SIZES = {"mnist1d": (4_000, 500, 500), "digits": (1_257, 180, 360),
                  "fashion_mnist": (55_000, 5_000, 10_000), "mnist": (50_000, 10_000, 10_000),
-                 "cifar10": (50_000, 10_000, 0), "cifar100": (50_000, 10_000, 0)}
+                 "cifar10": (50_000, 10_000, 0), "cifar100": (50_000, 10_000, 0),
+                 "chars": (10_000, 2_000, 2_000), "skipgram": (100_000, 10_000, 10_000)}
 
 
 def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test: int | None = None,
-         seed: int = 0, root: str | Path | None = None, device: str = "cpu") -> Dataset:
+         seed: int = 0, root: str | Path | None = None, device: str = "cpu",
+         classes: tuple[int, ...] | None = None) -> Dataset:
     """Dataset ``name`` split into ``n_train`` / ``n_val`` / ``n_test`` disjoint samples.
 
     Sizes left as ``None`` take the dataset's default (``DEFAULT_SIZES``). The split is a seeded
-    permutation, so the same arguments give the same tensors (and fingerprint) every time.
+    permutation, so the same arguments give the same tensors (and fingerprint) every time. ``classes``
+    keeps only the samples of those classes, relabelled ``0 … len(classes) - 1`` in the order given (a
+    pre-training task and a different fine-tuning task from one dataset).
     """
     check_name(name)
+    if classes is not None:
+        classes = tuple(int(c) for c in classes)
+        if not classes or len(set(classes)) != len(classes) or min(classes) < 0:
+            raise ValueError(f"classes must be distinct non-negative labels, got {classes}")
     if root is not None and not Path(root).is_dir():
         raise FileNotFoundError(f"data directory {root} does not exist")
     sizes = tuple(d if n is None else int(n) for n, d in zip((n_train, n_val, n_test), DEFAULT_SIZES[name]))
     if min(sizes[:2]) < 1 or sizes[2] < 0:
         raise ValueError(f"train and validation sizes must be positive and the test size >= 0; "
                          f"got train/val/test = {sizes}")
-    splits, num_classes = _split_arrays(name, sizes, seed, str(root) if root else None)
+    splits, num_classes = _split_arrays(name, sizes, seed, str(root) if root else None, classes)
     # copies: the cached arrays must not change when a caller edits its tensors in place
     tensors = [torch.tensor(a, device=device) for pair in splits for a in pair]
     fp = fingerprint(*(a for pair in splits for a in pair))
@@ -256,8 +267,19 @@ def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test
 
 
 @lru_cache(maxsize=8)
-def _split_arrays(name: str, sizes: tuple[int, int, int], seed: int, root: str | None):
+def _split_arrays(name: str, sizes: tuple[int, int, int], seed: int, root: str | None,
+                  classes: tuple[int, ...] | None = None):
     x, y, num_classes = SOURCES[name](sum(sizes), Path(root) if root else None)
+    if classes is not None:
+        if max(classes) >= num_classes:
+            raise ValueError(f"dataset {name!r} has classes 0..{num_classes - 1}; got {classes}")
+        # a source returns about `total` samples of all classes: ask for enough to keep `total` of these
+        wanted = int(sum(sizes) * num_classes / len(classes) * 1.25)
+        x, y, _ = SOURCES[name](wanted, Path(root) if root else None)
+        relabel = np.full(num_classes, -1)
+        relabel[list(classes)] = np.arange(len(classes))
+        keep = relabel[y] >= 0
+        x, y, num_classes = x[keep], relabel[y[keep]], len(classes)
     if sum(sizes) > len(y):
         raise ValueError(f"dataset {name!r} has {len(y)} samples; train/val/test = {sizes} asks for {sum(sizes)}")
     order = np.random.default_rng(seed).permutation(len(y))

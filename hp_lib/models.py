@@ -16,7 +16,9 @@ layers; depths, widths, normalisation and shortcuts are the same in both.
   ``depth`` (3n+4) shrinks it.
 * ``lenet``: Caffe's MNIST LeNet: 20 and 50 5-wide convolutions, each followed by 2-pooling, FC 500, ReLU,
   FC 10.
-* ``mlp``: ``depth`` hidden layers of ``width`` ReLU units (the capacity sweeps).
+* ``mlp``: ``depth`` hidden layers of ``width`` ReLU units (the capacity sweeps; the lecture's dropout,
+  DropConnect and initialisation-scale runs).
+* ``char_lstm``, ``skipgram``: the text tasks' models (:mod:`hp_lib.sequence_models`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+from . import regularize, sequence_models
 
 
 def _layers(dim: int):
@@ -76,8 +80,9 @@ class ThreeLayerNet(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, dim: int, c_in: int, c_out: int, stride: int):
+    def __init__(self, dim: int, c_in: int, c_out: int, stride: int, drop_path: float = 0.0):
         super().__init__()
+        self.drop_path = drop_path
         Conv, BN, *_ = _layers(dim)
         self.conv1 = Conv(c_in, c_out, 3, stride, 1, bias=False)
         self.bn1 = BN(c_out)
@@ -89,15 +94,17 @@ class BasicBlock(nn.Module):
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
+        out = regularize.drop_path(self.bn2(self.conv2(out)), self.drop_path, self.training)
         return F.relu(out + self.shortcut(x))
 
 
 class ResNet(nn.Module):
-    """CIFAR ResNet of depth ``6n + 2``; ``widths`` are the channels of the stem and of the three stages."""
+    """CIFAR ResNet of depth ``6n + 2``; ``widths`` are the channels of the stem and of the three stages.
+    ``drop_path`` > 0 is stochastic depth (Huang et al. 2016) with their linear rule: block ``i`` of ``N``
+    drops its residual branch with probability ``drop_path · i / N``."""
 
     def __init__(self, depth: int, input_shape: tuple[int, ...], num_classes: int = 10,
-                 widths: tuple[int, int, int, int] = (16, 16, 32, 64)):
+                 widths: tuple[int, int, int, int] = (16, 16, 32, 64), drop_path: float = 0.0):
         super().__init__()
         if (depth - 2) % 6:
             raise ValueError(f"a CIFAR ResNet has depth 6n+2 (20, 32, 44, 56, 110); got {depth}")
@@ -109,7 +116,8 @@ class ResNet(nn.Module):
         blocks, c = [], stem
         for stage, c_out in enumerate(stages):
             for i in range(n):
-                blocks.append(BasicBlock(dim, c, c_out, stride=2 if stage > 0 and i == 0 else 1))
+                drop = drop_path * (len(blocks) + 1) / (3 * n)
+                blocks.append(BasicBlock(dim, c, c_out, stride=2 if stage > 0 and i == 0 else 1, drop_path=drop))
                 c = c_out
         self.blocks = nn.Sequential(*blocks)
         self.fc = nn.Linear(c, num_classes)
@@ -184,15 +192,30 @@ class LeNet(nn.Module):
 
 
 class MLP(nn.Module):
-    def __init__(self, input_shape: tuple[int, ...], num_classes: int = 10, width: int = 128, depth: int = 2):
+    """``depth`` hidden layers of ``width`` ReLU units. The lecture's regularizers attach here: ``dropout``
+    after every hidden layer (``dropout_kind`` "inverted" or "vanilla"), ``dropconnect`` on every hidden
+    layer's weights; ``init_scale`` multiplies PyTorch's default initial weights (a too-small scale is the
+    lecture's "bad initialisation" curve)."""
+
+    def __init__(self, input_shape: tuple[int, ...], num_classes: int = 10, width: int = 128, depth: int = 2,
+                 dropout: float = 0.0, dropout_kind: str = "inverted", dropconnect: float = 0.0,
+                 init_scale: float = 1.0):
         super().__init__()
         n_in = int(torch.tensor(input_shape).prod())
         layers = [nn.Flatten()]
         for _ in range(depth):
-            layers += [nn.Linear(n_in, width), nn.ReLU()]
+            linear = regularize.DropConnectLinear(n_in, width, dropconnect) if dropconnect else nn.Linear(n_in, width)
+            layers += [linear, nn.ReLU()]
+            if dropout:
+                layers.append(regularize.Dropout(dropout, dropout_kind))
             n_in = width
         layers.append(nn.Linear(n_in, num_classes))
         self.net = nn.Sequential(*layers)
+        if init_scale != 1.0:
+            with torch.no_grad():
+                for m in self.net:
+                    if isinstance(m, nn.Linear):
+                        m.weight.mul_(init_scale)
 
     def forward(self, x):
         return self.net(x)
@@ -207,6 +230,8 @@ MODELS = {
     "densenet40": DenseNet,
     "lenet": LeNet,
     "mlp": MLP,
+    "char_lstm": sequence_models.CharLSTM,
+    "skipgram": sequence_models.SkipGram,
 }
 
 

@@ -320,7 +320,8 @@ class ReduceOnPlateau:
 
 SCHEDULES = {
     "constant": constant, "step_decay": step_decay, "multistep": multistep, "exponential": exponential,
-    "inverse_time": inverse_time, "polynomial": polynomial, "inverse_sqrt": inverse_sqrt, "cosine": cosine, "sgdr": sgdr, "noam": noam, "range_test": range_test,
+    "inverse_time": inverse_time, "polynomial": polynomial, "inverse_sqrt": inverse_sqrt, "cosine": cosine, "sgdr": sgdr, "noam": noam,
+    "linear_warmup": linear_warmup, "range_test": range_test,
     "triangular": triangular, "one_cycle": one_cycle, "caffe_one_cycle": caffe_one_cycle,
 }
 PAIRED = ("one_cycle", "caffe_one_cycle")
@@ -329,7 +330,8 @@ PAIRED = ("one_cycle", "caffe_one_cycle")
 def from_spec(spec: float | dict) -> Schedule:
     """A schedule from plain data: a number is a constant; ``{"name": ..., **kwargs}`` names one of
     ``SCHEDULES``. For the policies that return ``(lr, momentum)`` (``one_cycle``, ``caffe_one_cycle``),
-    ``"select": "lr"`` or ``"momentum"`` picks one of the two."""
+    ``"select": "lr"`` or ``"momentum"`` picks one of the two. ``linear_warmup`` takes the schedule it warms
+    up as a nested spec: ``{"name": "linear_warmup", "schedule": {"name": "cosine", ...}, "warmup_steps": 50}``."""
     if isinstance(spec, (int, float)):
         return constant(float(spec))
     if not isinstance(spec, dict) or "name" not in spec:
@@ -338,6 +340,8 @@ def from_spec(spec: float | dict) -> Schedule:
     name, select = spec["name"], spec.get("select")
     if name not in SCHEDULES:
         raise ValueError(f"unknown schedule {name!r}; valid schedules: {', '.join(SCHEDULES)}")
+    if name == "linear_warmup" and "schedule" in kwargs:
+        kwargs["schedule"] = from_spec(kwargs["schedule"])
     try:
         made = SCHEDULES[name](**kwargs)
     except TypeError as e:  # a missing or unknown argument: say which arguments the schedule takes
@@ -354,13 +358,13 @@ def from_spec(spec: float | dict) -> Schedule:
 
 def apply(optimizer, lr: float | None = None, momentum: float | None = None) -> None:
     """Write ``lr`` and ``momentum`` into every param group of a torch optimizer (for Adam-family
-    optimizers, ``momentum`` is :math:`\\beta_1`). A group with an ``lr_mult`` entry (Caffe's per-layer
-    learning-rate multiplier) gets ``lr · lr_mult``."""
+    optimizers, ``momentum`` is :math:`\\beta_1`; optimizers with neither, such as AdaGrad, ignore it). A
+    group with an ``lr_mult`` entry (Caffe's per-layer learning-rate multiplier) gets ``lr · lr_mult``."""
     for group in optimizer.param_groups:
         if lr is not None:
             group["lr"] = lr * group.get("lr_mult", 1.0)
         if momentum is not None:
             if "betas" in group:
                 group["betas"] = (momentum, *group["betas"][1:])
-            else:
+            elif "momentum" in group:
                 group["momentum"] = momentum

@@ -30,7 +30,7 @@ _pending: dict[str, Future] = {}  # config (as JSON) -> its run, started ahead b
 
 # relative cost of one training sample per model (measured on MNIST-1D), to start the longest runs first
 MODEL_COST = {"mlp": 0.3, "three_layer": 1.0, "lenet": 2.0, "resnet20": 4.0, "resnet56": 10.0, "wrn32_4": 10.0,
-              "densenet40": 12.0}
+              "densenet40": 12.0, "char_lstm": 8.0, "skipgram": 0.1}
 
 
 def default_workers(configs: list[RunConfig]) -> int:

@@ -11,7 +11,10 @@ from hp_lib import models
 INPUTS = {"1d": (1, 40), "2d": (3, 32, 32)}
 
 
-@pytest.mark.parametrize("name", sorted(models.MODELS))
+IMAGE_MODELS = sorted(set(models.MODELS) - {"char_lstm", "skipgram"})  # the text models take token ids
+
+
+@pytest.mark.parametrize("name", IMAGE_MODELS)
 @pytest.mark.parametrize("form", sorted(INPUTS))
 def test_every_model_builds_and_gives_logits(name, form):
     torch.manual_seed(0)

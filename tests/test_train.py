@@ -191,7 +191,7 @@ def test_snapshots_are_tensors_only():
 
 @pytest.mark.parametrize("changes,match", [
     ({"snapshot_at": (0,)}, "snapshot_at"),
-    ({"snapshot_at": (60,)}, "snapshot_at"),
+    ({"snapshot_at": (61,)}, "snapshot_at"),
     ({"start_from": {"run": {}, "step": 5}}, "snapshot_at"),
     ({"start_from": {"step": 5}}, "'run'"),
 ])
