@@ -730,3 +730,385 @@ def loss_drops_at_decay(claim: str, drops: pd.DataFrame, min_drop: float = 0.05)
     rel = ((drops["before"] - drops["after"]) / drops["before"]).tolist()
     ok = all(r >= min_drop for r in rel)
     return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, {"relative_drops": rel})
+
+
+def plateau_halving_helps(claim: str, plateau_final: list[float], constant_final: list[float], halvings: list[int],
+                          min_gain: float = 0.02) -> Verdict:
+    """notes-x3: "reduce the learning rate by a constant (e.g. 0.5) whenever the validation error stops
+    improving". From the final validation losses per seed of the runs halved on plateaus and of the runs at the
+    same LR held constant, and the halvings per plateau run:
+
+    * reproduced: every plateau run halved at least once, and its mean final loss is at least ``min_gain``
+      (relative) below the constant LR's with no overlap between the two sets of seeds;
+    * inconclusive: halved, and lower on average, but by less than ``min_gain`` or with the seeds overlapping;
+    * not reproduced: otherwise (no halving, or not lower).
+    """
+    plateau, constant = float(np.mean(plateau_final)), float(np.mean(constant_final))
+    gain = (constant - plateau) / constant
+    evidence = {"plateau": plateau, "constant": constant, "relative_gain": gain, "halvings": list(halvings)}
+    if min(halvings) < 1 or plateau >= constant:
+        return Verdict(claim, NOT_REPRODUCED, evidence)
+    clear = gain >= min_gain and max(plateau_final) < min(constant_final)
+    return Verdict(claim, REPRODUCED if clear else INCONCLUSIVE, evidence)
+
+
+def linear_scaling_warmup(claim: str, small_acc: float, warm: dict[int, float], cold: dict[int, float],
+                          tolerance: float = 0.015) -> Verdict:
+    """notes-x4, Goyal et al. 2017: with the LR scaled linearly with the batch size and a gradual warmup, large
+    batches reach the small batch's accuracy in the same number of epochs; without warmup the largest fall
+    short or diverge. From the final accuracy (mean over seeds; a diverged run counts 0) at the smallest batch
+    (``small_acc``) and per larger batch with (``warm``) and without (``cold``) warmup:
+
+    * reproduced: with warmup every batch is within ``tolerance`` of ``small_acc``, and without it the largest
+      batch falls more than ``tolerance`` below;
+    * inconclusive: one half holds — warmup matches but is not needed (the largest batch matches without it
+      too), or warmup beats no warmup at the largest batch by more than ``tolerance`` but some batch still falls
+      short;
+    * not reproduced: otherwise.
+
+    The default ``tolerance``, 1.5 points, is about twice the sampling error of one accuracy measured on 2,000
+    validation samples.
+    """
+    largest = max(warm)
+    shortfall = {b: small_acc - a for b, a in warm.items()}
+    warm_matches = all(s <= tolerance for s in shortfall.values())
+    cold_short = small_acc - cold[largest] > tolerance
+    warmup_helps = warm[largest] - cold[largest] > tolerance
+    evidence = {"small": small_acc, "warm": dict(warm), "cold": dict(cold), "largest": largest,
+                "worst_warm_shortfall": max(shortfall.values())}
+    if warm_matches and cold_short:
+        return Verdict(claim, REPRODUCED, evidence)
+    if warm_matches or warmup_helps:
+        return Verdict(claim, INCONCLUSIVE, evidence)
+    return Verdict(claim, NOT_REPRODUCED, evidence)
+
+
+# --- the lecture's learning curves, update/weight ratio and transfer learning ------------------------------
+
+def learning_curve_cases(claim: str, numbers: dict, flat_ratio: float = 5.0, max_plateau_fall: float = 0.2,
+                         min_decay_gain: float = 0.2, min_still_falling: float = 0.1, min_early_penalty: float = 0.1,
+                         min_slope: float = 0.01, min_longer_gain: float = 0.02, big_gap: float = 0.10,
+                         small_gap: float = 0.05, underfit_margin: float = 0.10) -> Verdict:
+    """lecture-f17, step 6 of the recipe: each learning curve shows what the lecture says it shows. From
+    ``numbers`` (case -> its measured numbers, means over seeds), one check per case:
+
+    * ``bad_init``: the badly initialised run stays flat (loss above 90 % of its initial value) at least
+      ``flat_ratio`` times as many iterations as the well initialised one (``flat_bad``, ``flat_good``), then
+      drops (``final_over_initial`` below 0.5);
+    * ``plateau``: at a constant LR the loss falls by less than ``max_plateau_fall`` (relative) over the quarter
+      of the run before the decay point (``fall_before_decay``), and the run decayed there ends at least
+      ``min_decay_gain`` lower (``decay_gain``, relative);
+    * ``decay_too_early``: the loss was still falling at the early decay — at the undecayed rate it fell by at
+      least ``min_still_falling`` between the early and the late decay point (``still_falling``) — and the early
+      decay ends at least ``min_early_penalty`` higher than the late one (``early_penalty``, relative);
+    * ``train_longer``: the validation accuracy still rises where the short run stops (``slope``, per 100
+      iterations, at least ``min_slope``) and training longer gains at least ``min_longer_gain`` (``gain``);
+    * ``overfitting``: the train−validation accuracy gap is at least ``big_gap`` and more data shrinks it
+      (``gap``, ``gap_more_data``);
+    * ``underfitting``: the gap is smaller than ``small_gap`` either way while the training accuracy is at least
+      ``underfit_margin`` below the bigger model's (``gap``, ``train_acc``, ``train_acc_bigger``).
+
+    Reproduced when all six hold, not reproduced when at most half do, inconclusive otherwise.
+    """
+    n = numbers
+    checks = {
+        "bad_init": bool(n["bad_init"]["flat_bad"] >= flat_ratio * n["bad_init"]["flat_good"]
+                         and n["bad_init"]["final_over_initial"] < 0.5),
+        "plateau": bool(n["plateau"]["fall_before_decay"] < max_plateau_fall and n["plateau"]["decay_gain"] >= min_decay_gain),
+        "decay_too_early": bool(n["decay_too_early"]["still_falling"] >= min_still_falling
+                                and n["decay_too_early"]["early_penalty"] >= min_early_penalty),
+        "train_longer": bool(n["train_longer"]["slope"] >= min_slope and n["train_longer"]["gain"] >= min_longer_gain),
+        "overfitting": bool(n["overfitting"]["gap"] >= big_gap and n["overfitting"]["gap_more_data"] < n["overfitting"]["gap"]),
+        "underfitting": bool(abs(n["underfitting"]["gap"]) < small_gap
+                             and n["underfitting"]["train_acc"] <= n["underfitting"]["train_acc_bigger"] - underfit_margin),
+    }
+    held = sum(checks.values())
+    status = REPRODUCED if held == len(checks) else NOT_REPRODUCED if held <= len(checks) / 2 else INCONCLUSIVE
+    return Verdict(claim, status, checks)
+
+
+def update_ratio_sides(claim: str, ratio: dict[float, float], val_loss: dict[float, float], target: float = 1e-3) -> Verdict:
+    """lecture-f19, the notes' reading of the update/weight ratio: "if it is lower than [about 1e-3] then the
+    learning rate might be too low; if it is higher then the learning rate is likely too high". ``ratio`` maps
+    each learning rate to its ratio (one number: e.g. the geometric mean over layers), ``val_loss`` to its
+    final validation loss (``inf`` for a diverged run). Every learning rate other than the best (lowest loss)
+    should sit on the side of ``target`` that matches its side of the best rate: smaller rates below, larger
+    above. Reproduced when every one does, not reproduced when at most half do, inconclusive otherwise."""
+    best = min(val_loss, key=val_loss.get)
+    sides = {lr: bool((ratio[lr] < target) == (lr < best)) for lr in ratio if lr != best}
+    agree = sum(sides.values())
+    status = REPRODUCED if agree == len(sides) else NOT_REPRODUCED if agree <= len(sides) / 2 else INCONCLUSIVE
+    return Verdict(claim, status, {"best_lr": best, "agrees": sides})
+
+
+def update_ratio_near_target(claim: str, best_ratios: dict[str, float], band: tuple[float, float] = (1e-4, 1e-2)) -> Verdict:
+    """notes-x1: at the best learning rate the update/weight ratio is "somewhere around 1e-3". ``best_ratios``
+    maps each layer to the best rate's ratio. Reproduced when every layer's ratio lies in ``band`` (by default a
+    decade either side of 1e-3), inconclusive when some do, not reproduced when none does."""
+    inside = {layer: bool(band[0] <= r <= band[1]) for layer, r in best_ratios.items()}
+    n = sum(inside.values())
+    status = REPRODUCED if n == len(inside) else NOT_REPRODUCED if n == 0 else INCONCLUSIVE
+    return Verdict(claim, status, {"in_band": inside, "band": band})
+
+
+def _mean_and_half_range(values) -> tuple[float, float]:
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float((values.max() - values.min()) / 2)
+
+
+def _beats(a, b) -> bool:
+    """``a`` above ``b`` by more than the seeds' spread (the larger half range of the two)."""
+    (ma, sa), (mb, sb) = _mean_and_half_range(a), _mean_and_half_range(b)
+    return ma > mb + max(sa, sb)
+
+
+def _at_least(a, b) -> bool:
+    """``a`` not below ``b`` by more than the seeds' spread."""
+    (ma, sa), (mb, sb) = _mean_and_half_range(a), _mean_and_half_range(b)
+    return ma >= mb - max(sa, sb)
+
+
+def transfer_advice(claim: str, small: dict, large: dict) -> Verdict:
+    """lecture-f28, the lecture's transfer-learning advice on its data-size axis. ``small`` and ``large`` map
+    each method — ``scratch``, ``probe_top`` (a linear classifier on the frozen top layer), ``probe_early`` (on
+    an earlier layer), ``finetune`` (all layers, the original LR), ``finetune_tenth`` (1/10 of it) — to its final
+    validation accuracies, one per seed. The measurement places the data in the table's column: similar when,
+    with little data, the top-layer linear classifier is at least as good as training from scratch (within the
+    seeds' spread), different otherwise. Then three checks:
+
+    * little data — similar: the top-layer linear classifier is at least as good as every other method;
+      different ("try linear classifier from different stages"): the earlier layer's beats the top layer's;
+    * more data: fine-tuning all layers beats the top-layer linear classifier;
+    * "1/10 of original LR is a good starting point": at both sizes fine-tuning at 1/10 of the LR is at least as
+      good as at the full LR.
+
+    All spreads are the seeds' half ranges. Reproduced when all three hold, not reproduced when none does,
+    inconclusive otherwise."""
+    similar = _at_least(small["probe_top"], small["scratch"])
+    if similar:
+        little = all(_at_least(small["probe_top"], v) for k, v in small.items() if k != "probe_top")
+    else:
+        little = _beats(small["probe_early"], small["probe_top"])
+    checks = {"little_data": bool(little), "more_data_finetune": _beats(large["finetune"], large["probe_top"]),
+              "tenth_lr": all(_at_least(d["finetune_tenth"], d["finetune"]) for d in (small, large))}
+    n = sum(checks.values())
+    status = REPRODUCED if n == len(checks) else NOT_REPRODUCED if n == 0 else INCONCLUSIVE
+    return Verdict(claim, status, {"similar": similar, **checks})
+
+
+def differential_lrs(claim: str, by_size: dict, differential: str = "differential",
+                     singles: tuple[str, ...] = ("finetune", "finetune_tenth")) -> Verdict:
+    """notes-x7: when fine-tuning, lower learning rates for earlier layers beat one learning rate for all.
+    ``by_size`` maps each target-set size to {method: final validation accuracies, one per seed}. At each size the
+    differential rates are compared with the better of the single rates ``singles``: reproduced when they beat it
+    by more than the seeds' spread at every size, not reproduced when they fall below it by more than the spread
+    at some size, inconclusive otherwise."""
+    outcome = {}
+    for size, methods in by_size.items():
+        best = max(singles, key=lambda m: np.mean(methods[m]))
+        d = methods[differential]
+        outcome[size] = {"best_single": best, "better": _beats(d, methods[best]), "worse": _beats(methods[best], d)}
+    if any(o["worse"] for o in outcome.values()):
+        status = NOT_REPRODUCED
+    elif all(o["better"] for o in outcome.values()):
+        status = REPRODUCED
+    else:
+        status = INCONCLUSIVE
+    return Verdict(claim, status, outcome)
+
+
+# --- the lecture's optimizers on real data (lecture_optimizers) ------------------------------------------------
+
+def loss_shortfall(loss: float, best: float, initial: float) -> float:
+    """How far a final ``loss`` falls short of the ``best`` one, as a share of the best run's whole fall from
+    ``initial`` (the loss before training): 0 at the best, 1 back at the start, infinite for a diverged run.
+    Unlike a relative gap, it does not depend on the task's irreducible loss."""
+    if not np.isfinite(loss):
+        return float("inf")
+    return float((loss - best) / (initial - best)) if initial > best else 0.0
+
+
+def adam_first_choice(claim: str, best: dict[str, dict[str, float]], initial: dict[str, float], first: str = "Adam",
+                      margin: float = 0.1) -> Verdict:
+    """The lecture's practice, "prefer Adam as the optimizer; then try SGD+Momentum". ``best`` maps each task to
+    each optimizer's final held-out loss at its best learning rate (mean over seeds); ``initial`` each task's loss
+    before training. Per task, ``first``'s :func:`loss_shortfall` against the best optimizer:
+
+    * reproduced: at most ``margin`` on every task; inconclusive: on some; not reproduced: on none.
+    """
+    outcome = {}
+    for task, losses in best.items():
+        winner = min(losses, key=losses.get)
+        outcome[task] = {"best": winner, "shortfall": loss_shortfall(losses[first], losses[winner], initial[task])}
+    ok = sum(o["shortfall"] <= margin for o in outcome.values())
+    status = REPRODUCED if ok == len(outcome) else (INCONCLUSIVE if ok else NOT_REPRODUCED)
+    return Verdict(claim, status, outcome)
+
+
+def adam_default_lr(claim: str, losses: dict[str, dict[float, float]], initial: dict[str, float],
+                    default: float = 1e-3, margin: float = 0.1) -> Verdict:
+    """lecture-adam-default: "Adam with lr = 1e-3 (or 5e-4) is a great starting point". ``losses`` maps each task
+    to the final held-out loss (mean over seeds) at each learning rate of an Adam sweep; ``initial`` each task's
+    loss before training. Per task, the :func:`loss_shortfall` of ``default`` against the sweep's best rate:
+
+    * reproduced: at most ``margin`` on every task; inconclusive: on some; not reproduced: on none.
+    """
+    outcome = {}
+    for task, by_lr in losses.items():
+        best_lr = min(by_lr, key=by_lr.get)
+        outcome[task] = {"best_lr": best_lr, "shortfall": loss_shortfall(by_lr[default], by_lr[best_lr], initial[task])}
+    ok = sum(o["shortfall"] <= margin for o in outcome.values())
+    status = REPRODUCED if ok == len(outcome) else (INCONCLUSIVE if ok else NOT_REPRODUCED)
+    return Verdict(claim, status, outcome)
+
+
+def spearman(a: dict, b: dict) -> float:
+    """Spearman's rank correlation of two scorings over their common keys (ties get their mean rank)."""
+    keys = [k for k in a if k in b]
+    ra = pd.Series([a[k] for k in keys]).rank()
+    rb = pd.Series([b[k] for k in keys]).rank()
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def ranking_agrees(claim: str, ours: dict[str, dict[str, float]], paper: dict[str, dict[str, float]],
+                   min_rho: float = 0.5) -> Verdict:
+    """nadam-table: does our ranking of the optimizers agree with the paper's? ``ours`` and ``paper`` map each
+    task to each optimizer's score (lower is better: a test loss or a perplexity); only the optimizers both
+    have are compared. Per task, Spearman's rank correlation :math:`\\rho` (:func:`spearman`):
+
+    * reproduced: :math:`\\rho \\ge` ``min_rho`` on every task; inconclusive: on some; not reproduced: on none.
+
+    The evidence also gives each side's best optimizer per task.
+    """
+    outcome = {}
+    for task in paper:
+        common = {k: v for k, v in paper[task].items() if k in ours[task]}
+        outcome[task] = {"rho": spearman(ours[task], common), "ours_best": min(ours[task], key=ours[task].get),
+                         "paper_best": min(common, key=common.get)}
+    ok = sum(o["rho"] >= min_rho for o in outcome.values())
+    status = REPRODUCED if ok == len(outcome) else (INCONCLUSIVE if ok else NOT_REPRODUCED)
+    return Verdict(claim, status, outcome)
+
+
+def decoupled_weight_decay(claim: str, coupled: pd.DataFrame, decoupled: pd.DataFrame, margin: float = 0.1,
+                           tolerance: float = 0.02) -> Verdict:
+    """notes-x6, Loshchilov & Hutter: decoupled weight decay (AdamW) generalizes at least as well as L2 inside
+    Adam, and its good settings form a wider, less diagonal region of the learning-rate × weight-decay plane.
+
+    ``coupled`` and ``decoupled`` are grids of the final held-out loss (mean over seeds), one row per weight
+    decay and one column per learning rate. Two checks:
+
+    * as good: the decoupled grid's best loss is at most ``1 + tolerance`` times the coupled grid's best;
+    * wider: the decoupled grid has at least as many cells within ``margin`` (relative) of its own best.
+
+    Reproduced: both; inconclusive: one; not reproduced: neither. The evidence also gives each grid's best
+    weight decay at each learning rate (how the best weight decay moves with the learning rate).
+    """
+    def good(grid: pd.DataFrame) -> int:
+        best = np.nanmin(grid.to_numpy())
+        return int((grid.to_numpy() <= (1 + margin) * best).sum())
+
+    evidence = {"coupled_best": float(np.nanmin(coupled.to_numpy())),
+                "decoupled_best": float(np.nanmin(decoupled.to_numpy())),
+                "coupled_good_cells": good(coupled), "decoupled_good_cells": good(decoupled),
+                "cells": int(coupled.size),
+                "coupled_best_wd": {lr: float(coupled[lr].idxmin()) for lr in coupled.columns},
+                "decoupled_best_wd": {lr: float(decoupled[lr].idxmin()) for lr in decoupled.columns}}
+    as_good = evidence["decoupled_best"] <= (1 + tolerance) * evidence["coupled_best"]
+    wider = evidence["decoupled_good_cells"] >= evidence["coupled_good_cells"]
+    evidence.update(as_good=bool(as_good), wider=bool(wider))
+    status = REPRODUCED if as_good and wider else (INCONCLUSIVE if as_good or wider else NOT_REPRODUCED)
+    return Verdict(claim, status, evidence)
+
+
+# --- the lecture's claims about regularization --------------------------------------------------------------
+
+def ensemble_beats_single(claim: str, single_accs, ensemble_acc: float, lecture_gain: float = 0.02) -> Verdict:
+    """lecture-f20: an ensemble of independently trained models (their softmax outputs averaged) beats the
+    single model (the lecture: by about ``lecture_gain``). Reproduced when the ensemble is more accurate than
+    every one of its members; inconclusive when it beats their mean but not the best of them; not reproduced
+    otherwise. The evidence gives the gain over the members' mean beside the lecture's."""
+    single = [float(a) for a in single_accs]
+    gain = float(ensemble_acc) - float(np.mean(single))
+    status = REPRODUCED if ensemble_acc > max(single) else INCONCLUSIVE if gain > 0 else NOT_REPRODUCED
+    return Verdict(claim, status, {"single_mean": float(np.mean(single)), "single_best": max(single),
+                                   "ensemble": float(ensemble_acc), "gain": gain, "lecture_gain": lecture_gain})
+
+
+def snapshot_ensemble_gain(claim: str, single_acc: float, snapshot_acc: float, ensemble_gain: float,
+                           share: float = 0.25) -> Verdict:
+    """lecture-f20: a snapshot ensemble (the models at the ends of one cyclic-LR run, softmax averaged;
+    Huang et al. 2017) gives part of an ensemble's gain for the cost of one run.
+
+    ``single_acc``: mean accuracy of ordinary single runs of the same length; ``snapshot_acc``: the snapshot
+    ensemble's; ``ensemble_gain``: what an ensemble of independent runs gains over ``single_acc``.
+
+    * reproduced: the snapshot ensemble gains at least ``share`` of ``ensemble_gain`` (and more than nothing);
+    * inconclusive: it gains something, less than that;
+    * not reproduced: it gains nothing.
+    """
+    gain = float(snapshot_acc) - float(single_acc)
+    evidence = {"snapshot_gain": gain, "ensemble_gain": float(ensemble_gain), "share": share}
+    if gain <= 0:
+        return Verdict(claim, NOT_REPRODUCED, evidence)
+    return Verdict(claim, REPRODUCED if gain >= share * ensemble_gain else INCONCLUSIVE, evidence)
+
+
+def ema_at_least_raw(claim: str, raw_loss: float, ema_loss: float, raw_acc: float, ema_acc: float,
+                     acc_tolerance: float = 0.002) -> Verdict:
+    """lecture-f20: a moving average of the weights (Polyak averaging) evaluates at least as well as the
+    weights themselves. From the validation loss and accuracy of both (e.g. means over the second half of
+    training): reproduced when the average's loss is not higher and its accuracy not lower by more than
+    ``acc_tolerance``; inconclusive when one of the two holds; not reproduced when neither does."""
+    checks = {"loss_not_higher": ema_loss <= raw_loss, "acc_not_lower": ema_acc >= raw_acc - acc_tolerance}
+    status = REPRODUCED if all(checks.values()) else INCONCLUSIVE if any(checks.values()) else NOT_REPRODUCED
+    return Verdict(claim, status, {**checks, "raw_loss": raw_loss, "ema_loss": ema_loss, "raw_acc": raw_acc,
+                                   "ema_acc": ema_acc})
+
+
+def l1_sparse_l2_small(claim: str, near_zero: dict[str, float], rms: dict[str, float], min_share: float = 0.3,
+                       factor: float = 5.0) -> Verdict:
+    """lecture-f21: an L1 penalty makes weights sparse, an L2 penalty makes them small and diffuse.
+
+    ``near_zero`` and ``rms`` map "none", "L1" and "L2" to the share of (near-)zero weights and their root
+    mean square. Checks: L1 sparse (at least ``min_share`` near zero, and ``factor`` times L2's share); L2
+    small (its RMS below the unpenalized one); L2 diffuse (fewer than ``min_share`` near zero). Reproduced
+    when all hold; inconclusive when L1 is sparse but an L2 check fails; not reproduced when L1 is not sparse.
+    """
+    checks = {"l1_sparse": near_zero["L1"] >= min_share and near_zero["L1"] >= factor * near_zero["L2"],
+              "l2_small": rms["L2"] < rms["none"], "l2_diffuse": near_zero["L2"] < min_share}
+    status = NOT_REPRODUCED if not checks["l1_sparse"] else REPRODUCED if all(checks.values()) else INCONCLUSIVE
+    return Verdict(claim, status, {**checks, "near_zero": dict(near_zero), "rms": dict(rms)})
+
+
+def dropout_expectation(claim: str, slopes: dict[str, float], tolerance: float = 0.1) -> Verdict:
+    """lecture-f22: the test-time network (vanilla: activations scaled by the keep probability; inverted:
+    survivors scaled during training instead) gives the expected training-time output. Measured as the slope
+    of log(gap) against log(n), the gap between the mean of ``n`` training-time passes and the test-time value:
+    a Monte-Carlo mean converges like 1/√n, slope -1/2. Reproduced when every kind's slope is within
+    ``tolerance`` of -1/2, not reproduced otherwise (a mean converging to another value levels off)."""
+    ok = all(abs(s + 0.5) <= tolerance for s in slopes.values())
+    return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, {"slopes": dict(slopes)})
+
+
+def mc_matches_scaling(claim: str, acc_one_pass: float, acc_many_passes: float, acc_scaled: float,
+                       tolerance: float = 0.005) -> Verdict:
+    """lecture-f23: the noise added at training is marginalized at test time; for dropout the deterministic
+    test-time network stands in for the average over many random passes. Reproduced when the average of many
+    passes is within ``tolerance`` of the test-time network and a single random pass is worse than both;
+    inconclusive when they agree but one pass is not worse; not reproduced when they differ by more."""
+    agree = abs(acc_many_passes - acc_scaled) <= tolerance
+    one_worse = acc_one_pass < min(acc_many_passes, acc_scaled)
+    status = NOT_REPRODUCED if not agree else REPRODUCED if one_worse else INCONCLUSIVE
+    return Verdict(claim, status, {"one_pass": acc_one_pass, "many_passes": acc_many_passes, "scaled": acc_scaled})
+
+
+def beats_baseline(claim: str, baseline, treated) -> Verdict:
+    """A regularizer improves the accuracy (lecture-f24 … f26). ``baseline`` and ``treated`` hold one final
+    accuracy per seed (same seeds). Reproduced when the treated runs' worst is above the baseline's best (the
+    ranges over seeds do not overlap); inconclusive when the mean gains but the ranges overlap; not
+    reproduced when the mean does not gain."""
+    baseline, treated = [float(a) for a in baseline], [float(a) for a in treated]
+    gain = float(np.mean(treated) - np.mean(baseline))
+    status = (REPRODUCED if min(treated) > max(baseline) else INCONCLUSIVE) if gain > 0 else NOT_REPRODUCED
+    return Verdict(claim, status, {"gain": gain, "baseline": baseline, "treated": treated})

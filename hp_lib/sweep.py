@@ -63,15 +63,24 @@ def _ident(cfg: RunConfig) -> str:
     return json.dumps(cfg.to_dict(), sort_keys=True)
 
 
+def dependencies(cfg: RunConfig) -> list[RunConfig]:
+    """The runs ``cfg`` starts from: the run it continues (``start_from``) and the run whose weights it
+    fine-tunes (``init_from``)."""
+    deps = [cfg.parent()] if cfg.start_from is not None else []
+    if cfg.init_from is not None:
+        deps.append(RunConfig(**cfg.init_from["run"]))
+    return deps
+
+
 def prefetch(configs: list[RunConfig], workers: int | None = None) -> int:
     """Start the runs of ``configs`` that are not cached yet in the worker pool, longest first, and return at
     once (the number started). A later :func:`run` of any of them waits for that run instead of starting it
-    again. A chapter calls this first with every config it will need. Runs that continue a run not cached
-    yet (``start_from``) are left to :func:`run`, which computes the parent first."""
+    again. A chapter calls this first with every config it will need. Runs that start from a run not cached
+    yet (``start_from``, ``init_from``) are left to :func:`run`, which computes that run first."""
     todo: dict[str, RunConfig] = {}
     for cfg in configs:
         k = _ident(cfg)
-        if k in _pending or k in todo or (cfg.parent() is not None and _cached(cfg.parent()) is None):
+        if k in _pending or k in todo or any(_cached(d) is None for d in dependencies(cfg)):
             continue
         if _cached(cfg) is None:
             todo[k] = cfg
@@ -84,7 +93,9 @@ def prefetch(configs: list[RunConfig], workers: int | None = None) -> int:
 
 def _get_pool(workers: int) -> ProcessPoolExecutor:
     global _pool, _pool_workers
-    if _pool is None or (_pool_workers != workers and not _pending):  # never drop a pool with runs queued
+    # grow a pool when more workers are asked for (never while runs are queued); never shrink one: idle
+    # workers cost nothing, while starting new ones costs seconds each
+    if _pool is None or (_pool_workers < workers and not _pending):
         if _pool is not None:
             _pool.shutdown()
         # spawn: a fresh interpreter per worker, safe inside Jupyter kernels and with torch threads
@@ -123,8 +134,7 @@ def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs"
     missing = [i for i, h in enumerate(results) if h is None]
     if not missing:
         return results
-    parents = {json.dumps(p.to_dict(), sort_keys=True): p
-               for p in (configs[i].parent() for i in missing) if p is not None}
+    parents = {_ident(d): d for i in missing for d in dependencies(configs[i])}
     waves = [[p for p in parents.values() if lookup(p) is None], [configs[i] for i in missing]]
     workers = workers or default_workers([configs[i] for i in missing])
     done: dict[int, History] = {}

@@ -128,6 +128,19 @@ def test_every_item_of_the_report_has_its_stable_id(root):
     assert len(found) == len(set(found)), "an id stands on two pages"
 
 
+LECTURE_ITEMS = ([f"lecture-f{i}" for i in range(1, 29)] + [f"notes-x{i}" for i in range(1, 8)]
+                 + ["keras-table", "nadam-table"])
+
+
+def test_every_item_of_the_lecture_has_its_stable_id(root):
+    """Every figure of the lecture (f1–f28), every heuristic of its notes (x1–x7) and the two optimizer
+    tables are labelled targets on the lecture's pages."""
+    pages = [p for p in build.toc_files(root) if p.startswith("notebooks/lecture_")]
+    found = [item for page in pages for item in stable_ids(root, page)]
+    assert sorted(set(LECTURE_ITEMS) - set(found), key=LECTURE_ITEMS.index) == []
+    assert len(found) == len(set(found)), "an id stands on two pages"
+
+
 def test_build_records_each_chapters_time_and_runs(smoke_site, root):
     record = json.loads((smoke_site / "html" / "build.json").read_text())
     executed = [p for p in build.toc_files(root) if build.has_code(build.read_page(root / f"{p}.md"))]

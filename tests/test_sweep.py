@@ -53,6 +53,19 @@ def test_restarts_wait_for_their_parent(monkeypatch):
     assert all(h["step"].iloc[0] == 19 for h in results)
 
 
+def test_fine_tuning_runs_wait_for_their_source(monkeypatch):
+    source = small(steps=20, classes=(0, 1, 2, 3, 4), n_train=300, n_test=0, snapshot_at=(20,))
+    tuned = small(steps=20, classes=(5, 6, 7, 8, 9), n_train=300, n_test=0,
+                  init_from={"run": source.to_dict(), "reinit": ["net.5"]})
+    assert sweep.dependencies(tuned) == [source]
+    assert sweep.prefetch([tuned], workers=1) == 0  # its source is not cached yet
+    trained = []
+    real = sweep.run_one
+    monkeypatch.setattr(sweep, "run_one", lambda cfg: trained.append(cfg) or real(cfg))
+    sweep.run([tuned], workers=1)
+    assert trained == [source, tuned]
+
+
 def test_prefetched_runs_are_waited_for_not_started_again(monkeypatch):
     """prefetch() starts runs in the pool; run() then collects those very runs (no second training) and
     returns exactly what an unprefetched sweep returns."""
