@@ -928,6 +928,11 @@ def loss_shortfall(loss: float, best: float, initial: float) -> float:
     return float((loss - best) / (initial - best)) if initial > best else 0.0
 
 
+def _on_every_task(passed: list[bool]) -> str:
+    """Reproduced when a criterion holds on every task, inconclusive on some, not reproduced on none."""
+    return REPRODUCED if all(passed) else (INCONCLUSIVE if any(passed) else NOT_REPRODUCED)
+
+
 def adam_first_choice(claim: str, best: dict[str, dict[str, float]], initial: dict[str, float], first: str = "Adam",
                       margin: float = 0.1) -> Verdict:
     """The lecture's practice, "prefer Adam as the optimizer; then try SGD+Momentum". ``best`` maps each task to
@@ -940,9 +945,7 @@ def adam_first_choice(claim: str, best: dict[str, dict[str, float]], initial: di
     for task, losses in best.items():
         winner = min(losses, key=losses.get)
         outcome[task] = {"best": winner, "shortfall": loss_shortfall(losses[first], losses[winner], initial[task])}
-    ok = sum(o["shortfall"] <= margin for o in outcome.values())
-    status = REPRODUCED if ok == len(outcome) else (INCONCLUSIVE if ok else NOT_REPRODUCED)
-    return Verdict(claim, status, outcome)
+    return Verdict(claim, _on_every_task([o["shortfall"] <= margin for o in outcome.values()]), outcome)
 
 
 def adam_default_lr(claim: str, losses: dict[str, dict[float, float]], initial: dict[str, float],
@@ -957,9 +960,7 @@ def adam_default_lr(claim: str, losses: dict[str, dict[float, float]], initial: 
     for task, by_lr in losses.items():
         best_lr = min(by_lr, key=by_lr.get)
         outcome[task] = {"best_lr": best_lr, "shortfall": loss_shortfall(by_lr[default], by_lr[best_lr], initial[task])}
-    ok = sum(o["shortfall"] <= margin for o in outcome.values())
-    status = REPRODUCED if ok == len(outcome) else (INCONCLUSIVE if ok else NOT_REPRODUCED)
-    return Verdict(claim, status, outcome)
+    return Verdict(claim, _on_every_task([o["shortfall"] <= margin for o in outcome.values()]), outcome)
 
 
 def spearman(a: dict, b: dict) -> float:

@@ -87,7 +87,7 @@ def prefetch(configs: list[RunConfig], workers: int | None = None) -> int:
     if todo:
         pool = _get_pool(workers or default_workers(list(todo.values())))
         for k, cfg in sorted(todo.items(), key=lambda item: -cost(item[1])):
-            _pending[k] = pool.submit(run_one, cfg)
+            _pending[k] = _submit(pool, cfg)
     return len(todo)
 
 
@@ -103,6 +103,20 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
                                     initializer=_ignore_interrupts)
         _pool_workers = workers
     return _pool
+
+
+def _submit(pool: ProcessPoolExecutor, cfg: RunConfig) -> Future:
+    """Train ``cfg`` in a worker under this process's ``HP_BOOK_*`` settings (where the cache and the data
+    are): a pool outlives changes to them, and its workers would otherwise keep those they started with."""
+    settings = {k: v for k, v in os.environ.items() if k.startswith("HP_BOOK_")}
+    return pool.submit(_run_with_settings, cfg, settings)
+
+
+def _run_with_settings(cfg: RunConfig, settings: dict[str, str]) -> History:
+    for k in [k for k in os.environ if k.startswith("HP_BOOK_") and k not in settings]:
+        del os.environ[k]
+    os.environ.update(settings)
+    return run_one(cfg)
 
 
 def _ignore_interrupts() -> None:
@@ -151,7 +165,7 @@ def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs"
             else:
                 pool = _get_pool(workers)
                 rest = sorted((j for j in range(len(wave)) if j not in started), key=lambda j: -cost(wave[j]))
-                futures = {**{f: j for j, f in started.items()}, **{pool.submit(run_one, wave[j]): j for j in rest}}
+                futures = {**{f: j for j, f in started.items()}, **{_submit(pool, wave[j]): j for j in rest}}
                 histories = [None] * len(wave)
                 try:
                     for f in as_completed(futures):

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from hp_lib import sweep, train
+from hp_lib import cache, sweep, train
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +51,16 @@ def test_restarts_wait_for_their_parent(monkeypatch):
     results = sweep.run(children, workers=1)
     assert trained[0] == parent and len(trained) == 4  # the parent once, first; then each child
     assert all(h["step"].iloc[0] == 19 for h in results)
+
+
+def test_workers_follow_the_callers_cache_location(tmp_path, monkeypatch):
+    """A pool started under one build folder trains later runs into the folder in force when they are asked."""
+    sweep.run([small(seed=0), small(seed=1)], workers=2)  # the pool starts under the fixture's folder
+    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "elsewhere"))
+    configs = [small(seed=2, snapshot_at=(30,)), small(seed=3, snapshot_at=(30,))]
+    for h in sweep.run(configs, workers=2):
+        assert cache.load_snapshot(h.attrs["cache_key"], 30)["step"] == 30
+    assert (tmp_path / "elsewhere" / "cache").is_dir()
 
 
 def test_fine_tuning_runs_wait_for_their_source(monkeypatch):
