@@ -13,6 +13,14 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """Data, environments and results of the test in its own folders, and no progress bars."""
+    monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "build"))
+    monkeypatch.delenv("HP_BOOK_PROGRESS", raising=False)
+
+
 @pytest.fixture(scope="session")
 def smoke_site(tmp_path_factory):
     """The whole book built at the smoke profile into a temporary build folder: every chapter executed,

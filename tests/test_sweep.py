@@ -10,7 +10,7 @@ from hp_lib import cache, sweep, train
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "build"))
-    sweep._stop_pool()  # workers keep the environment they were started with: each test starts its own
+    sweep._stop_pool()  # each test starts its own pool
     yield
     sweep._stop_pool()
 

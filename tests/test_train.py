@@ -15,11 +15,7 @@ COLUMNS = ["step", "epoch", "lr", "momentum", "train_loss", "val_loss", "val_acc
            "train_eval_loss", "train_eval_acc", "time"]
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "build"))
-    monkeypatch.delenv("HP_BOOK_PROGRESS", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_home")
 
 
 def small(**changes) -> train.RunConfig:

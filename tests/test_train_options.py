@@ -12,11 +12,7 @@ import torch.nn.functional as F
 from hp_lib import data, models, schedules, train
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "build"))
-    monkeypatch.delenv("HP_BOOK_PROGRESS", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_home")
 
 
 def small(**changes) -> train.RunConfig:
