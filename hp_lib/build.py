@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import logging
 import os
 import re
 import shutil
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,18 +44,24 @@ class BuildError(Exception):
 @dataclass(frozen=True)
 class Language:
     code: str           # folder under _build/html
-    sphinx: str         # Sphinx `language`
+    sphinx: str         # Sphinx `language`; the site's interface strings come from book/locale/<sphinx>
     label: str          # how the language names itself
     tag: str            # the cell tag it keeps
     title: str
+    author: str
+    search: str         # the search field's placeholder
 
 
 LANGUAGES = (
-    Language("en", "en", "English", "lang-en", "The hyper-parameter book"),
-    Language("zh-hant", "zh_TW", "繁體中文", "lang-zh", "超參數之書"),
-    Language("zh-hans", "zh_CN", "简体中文", "lang-zh", "超参数之书"),
+    Language("en", "en", "English", "lang-en", "The hyper-parameter book",
+             "The hyper-parameter book contributors", "Search this book…"),
+    Language("zh-hant", "zh_TW", "繁體中文", "lang-zh", "超參數之書", "超參數之書的貢獻者", "搜尋本書…"),
+    Language("zh-hans", "zh_CN", "简体中文", "lang-zh", "超参数之书", "超参数之书的贡献者", "搜索本书…"),
 )
 LANG_TAGS = {"lang-en", "lang-zh"}
+
+# The part captions of _toc.yml in Traditional Chinese (zh-Hans is converted from them).
+PART_CAPTIONS_ZH = {"Smith (2018)": "Smith(2018)", "The lecture": "課程", "The library": "函式庫"}
 
 # OpenCC's phrase-aware Taiwan→mainland conversion gets a few of the book's own terms wrong
 # (批次量 → 批量量); these are fixed after it, and tests/test_bilingual.py checks them.
@@ -96,8 +105,11 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
     """Run one notebook with papermill; raise BuildError naming the notebook and the failing cell."""
     import papermill as pm
 
+    from . import cache  # (imports torch: not needed by the commands that fail early)
+
     nb = read_page(src)
     stem = src.stem
+    cache.remove_abandoned()  # what a killed run was writing
     fig_dir = paths.figures_dir(profile) / stem
     shutil.rmtree(fig_dir, ignore_errors=True)  # figures of an earlier run are never shown again
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +129,9 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
                             # the kernel's own log (e.g. its transport notice) is not the reader's business
                             extra_arguments=["--log-level=ERROR"])
         partial.rename(out)
+    except KeyboardInterrupt:
+        partial.unlink(missing_ok=True)
+        raise
     except pm.PapermillExecutionError as e:
         partial.rename(failed)
         raise BuildError(f"{_rel(src)} failed in cell {e.exec_count} ({_first_line(e.source)}): "
@@ -223,8 +238,30 @@ def switcher_html(page: str, current: Language) -> str:
     return '<nav class="language-switcher">' + " · ".join(links) + "</nav>"
 
 
-def split(nb, page: str, lang: Language):
-    """The notebook as readers of ``lang`` see it."""
+@dataclass(frozen=True)
+class Stamp:
+    """What built the site: shown on its front pages."""
+    profile: str
+    built: str          # e.g. "2026-11-22 18:00 UTC"
+    commit: str
+
+
+def stamp_markdown(stamp: Stamp, lang: Language) -> str:
+    """The front page's statement of how the site was built and how to rebuild it at the paper's scale."""
+    if lang.tag == "lang-en":
+        title = "How this site was built"
+        text = (f"With the `{stamp.profile}` profile on {stamp.built}, from commit `{stamp.commit}`. "
+                f"To rebuild it at the paper's scale on a GPU: `make book PROFILE=full`.")
+    else:
+        title = "本網站的建置方式"
+        text = (f"於 {stamp.built} 以 `{stamp.profile}` 設定檔建置,來自提交 `{stamp.commit}`。"
+                f"要在 GPU 上以論文的規模重建:`make book PROFILE=full`。")
+        title, text = (to_hans(title), to_hans(text)) if lang.code == "zh-hans" else (title, text)
+    return f":::{{admonition}} {title}\n:class: build-stamp\n\n{text}\n:::"
+
+
+def split(nb, page: str, lang: Language, stamp: Stamp | None = None):
+    """The notebook as readers of ``lang`` see it (with ``stamp`` under its title, if given)."""
     import copy
 
     import nbformat
@@ -249,7 +286,7 @@ def split(nb, page: str, lang: Language):
                             output["data"][mime] = to_hans(value)
         cells.append(cell)
     # the switcher goes right under the page title, which stays the page's first heading
-    nav = switcher_html(page, lang)
+    nav = switcher_html(page, lang) + ("\n\n" + stamp_markdown(stamp, lang) if stamp else "")
     for cell in cells:
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
             title, _, rest = cell.source.lstrip().partition("\n")
@@ -261,23 +298,52 @@ def split(nb, page: str, lang: Language):
     return nb
 
 
-def stage(root: Path, pages: dict[str, object], lang: Language, dest: Path) -> None:
-    """Write the book of one language (config, toc, pages as .ipynb) into ``dest``."""
+def stage(root: Path, pages: dict[str, object], lang: Language, dest: Path, stamp: Stamp | None = None) -> None:
+    """Write the book of one language (config, toc, pages as .ipynb) into ``dest``; ``stamp`` goes on the
+    root page."""
     import nbformat
 
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     config = yaml.safe_load((root / "_config.yml").read_text())
-    config["title"] = lang.title
-    config.setdefault("sphinx", {}).setdefault("config", {})["language"] = lang.sphinx
+    config.update(title=lang.title, author=lang.author)
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["language"] = lang.sphinx
+    sphinx.setdefault("html_theme_options", {})["search_bar_text"] = lang.search
     (dest / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-    shutil.copy(root / "_toc.yml", dest / "_toc.yml")
-    if (root / "book" / "_static").is_dir():  # Jupyter Book serves <book>/_static and loads its .css files
-        shutil.copytree(root / "book" / "_static", dest / "_static")
+    (dest / "_toc.yml").write_text(yaml.safe_dump(toc_in(lang, root), allow_unicode=True, sort_keys=False))
+    # _static: served, its .css loaded; _templates: the theme's components with translatable strings;
+    # locale: those strings' translations (Sphinx's `templates_path` and `locale_dirs` in _config.yml)
+    for folder in ("_static", "_templates", "locale"):
+        if (root / "book" / folder).is_dir():
+            shutil.copytree(root / "book" / folder, dest / folder)
+    copy_mathjax(dest / "_static" / "mathjax")
     for page, nb in pages.items():
         out = dest / f"{page}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(split(nb, page, lang), out)
+        nbformat.write(split(nb, page, lang, stamp if page == next(iter(pages)) else None), out)
+
+
+def copy_mathjax(dest: Path) -> None:
+    """MathJax 3 (from the ``django-static-mathjax`` wheel, which is only MathJax's files): the TeX+MathML
+    to HTML bundle, its fonts, and the TeX extensions it loads on demand."""
+    import mathjax
+
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(es5 / "tex-mml-chtml.js", dest)
+    for sub in ("output/chtml", "input/tex/extensions", "ui", "a11y"):
+        shutil.copytree(es5 / sub, dest / sub)
+
+
+def toc_in(lang: Language, root: Path) -> dict:
+    """``_toc.yml`` with its part captions in ``lang``."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    if lang.tag == "lang-zh":
+        for part in toc.get("parts", []):
+            caption = PART_CAPTIONS_ZH[part["caption"]]
+            part["caption"] = to_hans(caption) if lang.code == "zh-hans" else caption
+    return toc
 
 
 # --- 3. render --------------------------------------------------------------------------------------
@@ -293,13 +359,17 @@ def render(stage_dir: Path) -> Path:
     return stage_dir / "_build" / "html"
 
 
-def landing_page(profile: str, built: str) -> str:
+def landing_page(stamp: Stamp) -> str:
+    """``index.html`` at the site's root: the three languages, and how the site was built."""
     links = "\n".join(f'    <li><a href="{lang.code}/index.html" hreflang="{lang.sphinx.replace("_", "-")}">'
                       f"{lang.label}</a> — {lang.title}</li>" for lang in LANGUAGES)
+    hant = (f"以 <code>{stamp.profile}</code> 設定檔建置。在 GPU 上以論文的規模重建:"
+            f"<code>make book PROFILE=full</code>。")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>The hyper-parameter book · 超參數之書 · 超参数之书</title>
+<link rel="icon" href="en/_static/favicon.svg" type="image/svg+xml">
 <style>body{{font-family:system-ui,sans-serif;max-width:38rem;margin:4rem auto;padding:0 1rem;line-height:1.6}}
 li{{font-size:1.3rem;margin:.4rem 0}}</style></head>
 <body>
@@ -308,7 +378,10 @@ li{{font-size:1.3rem;margin:.4rem 0}}</style></head>
   <ul>
 {links}
   </ul>
-  <p><small>Built with profile <code>{profile}</code> on {built}.</small></p>
+  <p class="build-stamp"><small>Built with profile <code>{stamp.profile}</code> on {stamp.built}, from commit
+  <code>{stamp.commit}</code>. To rebuild it at the paper's scale on a GPU: <code>make book PROFILE=full</code>.<br>
+  <span lang="zh-Hant">{hant}</span><br>
+  <span lang="zh-Hans">{to_hans(hant)}</span></small></p>
 </body>
 </html>
 """
@@ -353,9 +426,10 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
     finally:
         experiments.close()
 
+    stamp = Stamp(profile, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), paths.commit())
     stage_root = build_dir / "stage"
     for lang in languages:
-        stage(root, pages, lang, stage_root / lang.code)
+        stage(root, pages, lang, stage_root / lang.code, stamp)
     print(f"rendering {len(pages)} pages in {len(languages)} languages ...", flush=True)
     with ThreadPoolExecutor(len(languages)) as pool:
         html_dirs = list(pool.map(render, [stage_root / lang.code for lang in languages]))
@@ -365,9 +439,9 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
     new.mkdir(parents=True)
     for lang, html in zip(languages, html_dirs):
         shutil.copytree(html, new / lang.code)
-    built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    (new / "index.html").write_text(landing_page(profile, built))
-    (new / "build.json").write_text(json.dumps({"profile": profile, "built": built, "pages": list(pages),
+    (new / "index.html").write_text(landing_page(stamp))
+    (new / "build.json").write_text(json.dumps({"profile": profile, "built": stamp.built, "commit": stamp.commit,
+                                               "pages": list(pages),
                                                "chapters": timings}, indent=1))
     site = build_dir / "html"
     old = build_dir / "html.old"
@@ -380,9 +454,55 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
 
 
 def run_one(notebook: Path, profile: str, parameters: dict, output: Path | None) -> Path:
+    check_parameters(notebook, read_page(notebook), parameters)
     out = output or paths.build_dir() / "executed" / profile / f"{notebook.stem}.ipynb"
     execute(notebook, out, profile, parameters)
     return out
+
+
+def declared_parameters(nb) -> dict[str, ast.expr | None]:
+    """The names the notebook's ``parameters`` cell assigns, with their type annotations (or None)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            body = ast.parse(cell.source).body
+            annotated = {s.target.id: s.annotation for s in body if isinstance(s, ast.AnnAssign)}
+            plain = {t.id: None for s in body if isinstance(s, ast.Assign) for t in s.targets}
+            return {**plain, **annotated}
+    return {}
+
+
+_TYPES = {"__builtins__": {}, "int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
+
+
+def _is(value, kind) -> bool:
+    """``isinstance`` for the annotations of parameters cells: unions, ``list[X]``, None; an int is a float."""
+    if isinstance(kind, types.UnionType):
+        return any(_is(value, k) for k in kind.__args__)
+    if kind is None or kind is type(None):
+        return value is None
+    if isinstance(kind, types.GenericAlias):
+        return isinstance(value, kind.__origin__) and all(_is(v, kind.__args__[0]) for v in value)
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def check_parameters(notebook: Path, nb, parameters: dict) -> None:
+    """Refuse a ``-p`` the notebook does not declare, or a value not of its declared type (papermill itself
+    would only warn, or inject the value and let a later cell fail)."""
+    declared = declared_parameters(nb)
+    for name, value in parameters.items():
+        if name == "profile":
+            raise BuildError("set the profile with --profile, not -p profile")
+        if name not in declared:
+            raise BuildError(f"{_rel(notebook)} has no parameter {name!r}; its parameters: "
+                             f"{', '.join(n for n in declared if n != 'profile')}")
+        annotation = declared[name]
+        if annotation is not None and not _is(value, eval(compile(ast.Expression(annotation), "", "eval"), _TYPES)):
+            raise BuildError(f"parameter {name} of {_rel(notebook)} must be {ast.unparse(annotation)}, "
+                             f"got {value!r} ({type(value).__name__})")
 
 
 def _parse_value(text: str):
@@ -417,4 +537,10 @@ def main(argv=None) -> int:
     except (BuildError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1 if isinstance(e, BuildError) else 2
+    except KeyboardInterrupt:
+        # the interrupted cell's task is dropped unread: asyncio would print its traceback at exit
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        print("interrupted: the runs that finished are in the cache; the same command continues from them",
+              file=sys.stderr)
+        return 130
     return 0

@@ -75,7 +75,7 @@ def save(k: str, history: pd.DataFrame, config: dict, snapshots: dict | None = N
     if entry.exists():
         return entry
     entry.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{k[:12]}.", dir=entry.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{k[:12]}.{os.getpid()}.", dir=entry.parent))
     try:
         history.to_csv(tmp / "history.csv", index=False)
         for step, state in (snapshots or {}).items():
@@ -89,3 +89,25 @@ def save(k: str, history: pd.DataFrame, config: dict, snapshots: dict | None = N
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return entry
+
+
+def remove_abandoned(root: Path | None = None) -> int:
+    """Delete the temporary folders of writes whose process is gone (killed in the middle of ``save``);
+    return how many. Readers never look at them; this only frees the space."""
+    removed = 0
+    for tmp in (root or paths.cache_dir()).glob("*/.*"):
+        parts = tmp.name.split(".")
+        if len(parts) >= 3 and parts[2].isdigit() and not _alive(int(parts[2])):
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

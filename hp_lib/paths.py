@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 
@@ -36,3 +37,16 @@ def cache_dir() -> Path:
 
 def figures_dir(profile: str) -> Path:
     return build_dir() / "figures" / profile
+
+
+def commit() -> str:
+    """The project's git commit, with ``+dirty`` when the work tree has changes."""
+    root = project_root()
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

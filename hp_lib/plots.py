@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import platform
-import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -28,19 +27,6 @@ from . import __version__, glue, paths  # noqa: E402
 
 sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
 COLORS = {"train": "#1f77b4", "val": "#d62728", "acc": "#2ca02c", "gap": "#9467bd", "window": "#7f7f7f"}
-
-
-def commit() -> str:
-    """The project's git commit, with ``+dirty`` when the work tree has changes."""
-    root = paths.project_root()
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True).stdout.strip()
-        return sha + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=(), **extra) -> None:
@@ -76,22 +62,26 @@ def _record(fig_id: str, image: Path, profile: str, dataset: str, model: str, hi
         "seeds": sorted({h.attrs.get("seed") for h in histories if h.attrs.get("seed") is not None}),
         "run_seconds": round(sum(h.attrs.get("seconds", 0.0) for h in histories), 1),
         "cache_keys": [h.attrs.get("cache_key") for h in histories],
-        "commit": commit(), "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "commit": paths.commit(), "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "hp_lib": __version__, "torch": torch.__version__, "python": platform.python_version(), **extra,
     }
     image.with_suffix(".json").write_text(json.dumps(provenance, indent=1, default=str))
     _glue(fig_id, image, provenance)
 
 
-def provenance_line(p: dict) -> str:
+def provenance_line(p: dict, zh: bool = False) -> str:
+    """One line under a figure: profile, analog dataset and model, seeds, commit and run time."""
     seeds = ", ".join(str(s) for s in p["seeds"]) or "-"
+    if zh:
+        return (f"設定檔 {p['profile']} · {p['dataset']} · {p['model']} · 種子 {seeds} · "
+                f"提交 {p['commit']} · 執行時間 {p['run_seconds']:.0f} 秒")
     return (f"profile {p['profile']} · {p['dataset']} · {p['model']} · seeds {seeds} · "
             f"commit {p['commit']} · run time {p['run_seconds']:.0f} s")
 
 
 def _glue(fig_id: str, image: Path, provenance: dict) -> None:
     glue.image(fig_id, image)
-    glue.markdown(f"{fig_id}-provenance", provenance_line(provenance))
+    glue.text(f"{fig_id}-provenance", provenance_line(provenance), provenance_line(provenance, zh=True))
 
 
 # --- panels ----------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
 from . import cache, progress
@@ -100,7 +102,7 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
             _pool.shutdown()
         # spawn: a fresh interpreter per worker, safe inside Jupyter kernels and with torch threads
         _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=_ignore_interrupts)
+                                    initializer=_start_worker, initargs=(os.getpid(),))
         _pool_workers = workers
     return _pool
 
@@ -119,9 +121,17 @@ def _run_with_settings(cfg: RunConfig, settings: dict[str, str]) -> History:
     return run_one(cfg)
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C (and a notebook kernel's interrupt) to the parent, which stops them itself."""
+def _start_worker(parent: int) -> None:
+    """Workers leave Ctrl-C (and a notebook kernel's interrupt) to the parent, which stops them itself; and
+    they end when the parent is gone (killed with SIGKILL, it cannot stop them), instead of idling forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def exit_when_orphaned():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=exit_when_orphaned, daemon=True).start()
 
 
 def _stop_pool() -> None:

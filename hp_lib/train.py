@@ -103,8 +103,7 @@ class RunConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not (isinstance(value, (int, float)) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        schedules.from_spec(self.lr)  # fails early on an unknown schedule name
-        schedules.from_spec(self.momentum)
+        self._check_schedules()
         self._check_optimizer()
         if self.classes is not None:
             self.classes = tuple(self.classes)
@@ -131,6 +130,27 @@ class RunConfig:
             if step not in parent.snapshot_at or step >= self.steps:
                 raise ValueError(f"start_from step {step!r} must be one of the parent's snapshot_at "
                                  f"{parent.snapshot_at} and below steps ({self.steps})")
+
+    def _check_schedules(self) -> None:
+        """The learning rate is finite and >= 0 at every step, and > 0 when constant (a schedule may start or
+        end at 0); momentum (β1 for the Adam family) lies in [0, 1) — a schedule may touch 1, where Smith's
+        momentum range tests end. Unknown schedule names fail in ``from_spec``."""
+        lr_at, momentum_at = schedules.from_spec(self.lr), schedules.from_spec(self.momentum)
+        steps = sorted({round(i * (self.steps - 1) / 1000) for i in range(1001)})  # every step, up to 1001 of them
+        lrs = [lr_at(s) for s in steps]
+        if isinstance(self.lr, dict):
+            if not all(math.isfinite(v) and v >= 0 for v in lrs) or max(lrs) == 0:
+                raise ValueError(f"the learning rate must be finite and >= 0 at every step, and not always 0; "
+                                 f"schedule {self.lr} gives values from {min(lrs):g} to {max(lrs):g}")
+        elif not (math.isfinite(lrs[0]) and lrs[0] > 0):
+            raise ValueError(f"lr must be a finite number > 0 (or a schedule), got {self.lr!r}")
+        momenta = [momentum_at(s) for s in steps]
+        if isinstance(self.momentum, dict):
+            if not all(0 <= m <= 1 for m in momenta):
+                raise ValueError(f"a momentum schedule must stay in [0, 1]; schedule {self.momentum} gives "
+                                 f"values from {min(momenta):g} to {max(momenta):g}")
+        elif not 0 <= momenta[0] < 1:
+            raise ValueError(f"momentum (β1 for the Adam family) must lie in [0, 1), got {self.momentum!r}")
 
     def _check_optimizer(self) -> None:
         if self.optimizer not in OPTIMIZERS:

@@ -208,11 +208,6 @@ def test_fashion_mnist_malformed_header(tmp_path, defect):
         data.load("fashion_mnist", 5, 3, 2, root=tmp_path)
 
 
-def test_fashion_mnist_missing_directory(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        data.load("fashion_mnist", 5, 3, 2, root=tmp_path / "does-not-exist")
-
-
 @pytest.mark.skipif(not (DEBIAN_FASHION / "train-images-idx3-ubyte.gz").exists(),
                     reason="Debian's dataset-fashion-mnist is not installed")
 def test_fashion_mnist_debian_files():

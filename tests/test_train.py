@@ -93,27 +93,6 @@ def test_huge_lr_diverges_without_raising():
     assert list(h.columns) == COLUMNS
 
 
-def test_batch_larger_than_training_set():
-    with pytest.raises(ValueError, match="batch_size"):
-        train.train(small(batch_size=201))
-
-
-@pytest.mark.parametrize("changes,names", [
-    ({"model": "transformer"}, ["three_layer", "resnet20", "resnet56", "mlp", *models.MODELS]),
-    ({"dataset": "imagenet"}, ["mnist1d", "digits", "fashion_mnist", *data.SOURCES]),
-    ({"steps": 0}, ["steps"]),
-    ({"batch_size": -1}, ["batch_size"]),
-    ({"weight_decay": -1e-4}, ["weight_decay"]),
-    ({"lr": {"name": "sawtooth", "max_lr": 0.1}}, ["constant", "range_test", "triangular"]),
-    ({"momentum": {"name": "sawtooth"}}, ["constant", "range_test", "triangular"]),
-])
-def test_config_validation(changes, names):
-    with pytest.raises(ValueError) as e:
-        small(**changes)
-    for name in names:
-        assert name in str(e.value)
-
-
 def test_run_uses_the_cache(tmp_path, monkeypatch):
     calls = []
     real_train = train.train

@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 HP_BOOK_HOME=${HP_BOOK_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/hp-book}
-DEBIAN_PACKAGES=(dataset-fashion-mnist)
+# chromium and the CJK fonts: the browser test drives Debian's Chromium (Playwright's own browser download
+# needs the internet) and screenshots pages in Chinese.
+DEBIAN_PACKAGES=(dataset-fashion-mnist chromium fonts-noto-cjk)
 
 say() { echo "[setup] $*"; }
 # pip warns about every local index folder that lacks a package; keep the rest of what it says.
