@@ -317,7 +317,7 @@ def stage(root: Path, pages: dict[str, object], lang: Language, dest: Path, stam
     for folder in ("_static", "_templates", "locale"):
         if (root / "book" / folder).is_dir():
             shutil.copytree(root / "book" / folder, dest / folder)
-    copy_mathjax(dest / "_static" / "mathjax")
+    copy_mathjax(dest / "_mathjax" / "mathjax")  # not under _static: Jupyter Book loads every .js there
     for page, nb in pages.items():
         out = dest / f"{page}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)

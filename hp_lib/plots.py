@@ -235,11 +235,12 @@ def curves(groups: dict, x: str = "step", y: str = "val_loss", xlabel: str = "it
            top: float | None = None, colors=None, title=None):
     """Mean (line) and single seeds (thin) of ``y`` against ``x`` for labelled groups of evaluation
     frames: ``groups = {label: [frame per seed]}`` (rows without ``y`` are skipped). A run that diverged
-    ends in a cross, and its group's label says how many did."""
+    ends in a cross, and its group's label says how many did, and at which steps."""
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     palette = colors or sns.color_palette("tab10")
     for (label, frames), color in zip(groups.items(), palette):
         diverged = [f.attrs.get("status") == "diverged" for f in frames]
+        steps = ", ".join(str(f.attrs.get("diverged_step")) for f, d in zip(frames, diverged) if d)
         frames = [f.dropna(subset=[y]) for f in frames]
         for f, d in zip(frames, diverged):
             ax.plot(f[x], f[y], color=color, lw=0.6, alpha=0.3)
@@ -247,7 +248,7 @@ def curves(groups: dict, x: str = "step", y: str = "val_loss", xlabel: str = "it
                 ax.plot(f[x].iloc[-1], f[y].iloc[-1], "x", color=color, ms=8, mew=2)
         mean = _mean_by(frames, "step", [x, y] if x != "step" else [y])
         if any(diverged):
-            label += f" ({sum(diverged)}/{len(frames)} diverged)"
+            label += f" ({sum(diverged)}/{len(frames)} diverged: step {steps})"
         ax.plot(mean[x], mean[y], color=color, lw=1.6, label=label)
     if log_x:
         ax.set_xscale("log")

@@ -47,6 +47,77 @@ def test_landing_page_links_the_three_languages(smoke_site):
     assert "smoke" in index
 
 
+def test_front_pages_say_how_the_site_was_built(smoke_site):
+    record = json.loads((smoke_site / "html" / "build.json").read_text())
+    pages = [(smoke_site / "html" / "index.html").read_text()] + [html(smoke_site, lang, "book/intro") for lang in LANGS]
+    for page in pages:
+        stamp = re.sub(r"<[^>]+>", "", page[page.index("build-stamp"):][:3000])
+        for fact in ("smoke", record["built"], record["commit"], "make book PROFILE=full"):
+            assert fact in stamp
+
+
+def test_no_broken_internal_links(smoke_site):
+    """Every link and resource of every page that stays inside the site points at a file that exists, and at
+    an element with that id when it names one."""
+    site = (smoke_site / "html").resolve()
+    ids: dict[Path, set[str]] = {}
+    broken, checked = [], 0
+    for page in site.rglob("*.html"):
+        if "mathjax" in page.parts or "_static" in page.parts:  # MathJax's and the theme's own templates
+            continue
+        text = page.read_text()
+        for ref in re.findall(r'(?:href|src)="([^"]+)"', text):
+            if ref.startswith(("http:", "https:", "mailto:", "data:", "javascript:")) or ref.startswith("//"):
+                continue
+            path, _, fragment = ref.partition("#")
+            target = (page.parent / path.split("?")[0]).resolve() if path else page
+            checked += 1
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {ref}")
+            elif fragment and target.suffix == ".html":
+                if target not in ids:
+                    ids[target] = set(re.findall(r'\bid="([^"]+)"', target.read_text()))
+                if fragment not in ids[target]:
+                    broken.append(f"{page.relative_to(site)} -> {ref} (no such id)")
+    assert not broken, "\n".join(broken[:30])
+    assert checked > 1000
+
+
+def test_the_interface_speaks_the_pages_language(smoke_site):
+    """Sidebar captions, buttons and tooltips are translated, Traditional on zh-Hant pages (the theme's own
+    catalog is Simplified only), Simplified on zh-Hans pages."""
+    chapter = "notebooks/smith_momentum"
+    expected = {"zh-hant": ["課程", "函式庫", "搜尋本書", "顯示或隱藏主側欄", "本頁內容", "色彩模式", "上一頁"],
+                "zh-hans": ["课程", "函数库", "搜索本书", "显示或隐藏主侧栏", "颜色模式", "上一页"]}
+    for lang, words in expected.items():
+        page = html(smoke_site, lang, chapter)
+        for word in words:
+            assert word in page, f"{lang}: {word} missing"
+        for english in ("The lecture", "Toggle primary sidebar", "Search this book", "Color mode", "On this page"):
+            assert english not in page, f"{lang}: {english!r} is untranslated"
+    hant = html(smoke_site, "zh-hant", chapter)
+    for simplified in ("当前页面", "上一页", "请启用"):
+        assert simplified not in hant
+
+
+def test_figures_have_alt_text_and_provenance_in_the_pages_language(smoke_site, root):
+    checked = 0
+    for page in build.toc_files(root):
+        for lang in LANGS:
+            text = html(smoke_site, lang, page)
+            for figure in re.findall(r'<figure[^>]*>.*?</figure>', text, re.S):
+                if "<img" not in figure:
+                    continue  # a table
+                checked += 1
+                alt = re.search(r'<img[^>]*alt="([^"]*)"', figure).group(1)
+                chinese = re.search("[\u4e00-\u9fff]", alt) is not None
+                assert alt and chinese == lang.startswith("zh"), f"{lang}/{page}: alt text {alt!r}"
+                words = ("設定檔", "種子", "提交") if lang == "zh-hant" else \
+                    ("配置", "种子", "提交") if lang == "zh-hans" else ("profile", "seeds", "commit")
+                assert all(w in figure for w in words), f"{lang}/{page}: no provenance line in {figure[:300]}"
+    assert checked >= 3 * 60  # every figure of the book, in each language
+
+
 def test_stable_ids_are_anchors_in_every_language(smoke_site, root):
     checked = 0
     for page in build.toc_files(root):

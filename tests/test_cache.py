@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import pickle
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from hp_lib import cache
 
@@ -112,3 +116,29 @@ def test_run_modules_cover_what_train_imports():
                 if getattr(m, "__name__", "").startswith("hp_lib.") and type(m).__name__ == "module"}
     assert imported - {"data.py"} <= set(cache.RUN_MODULES), imported - set(cache.RUN_MODULES)
     assert "data.py" in imported  # the exception above is still needed
+
+
+class _Payload:
+    """An object that would run code when unpickled without weights_only."""
+
+    def __reduce__(self):
+        return (print, ("unpickled",))
+
+
+def test_a_snapshot_holding_code_is_refused(tmp_path):
+    k = "ab" + "0" * 62
+    cache.save(k, _history(), {"lr": 0.1}, root=tmp_path)
+    torch.save({"model": _Payload()}, tmp_path / k[:2] / k / "snapshot-5.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        cache.load_snapshot(k, 5, root=tmp_path)
+
+
+def test_nothing_is_unpickled():
+    """The library reads only JSON, CSV, NPZ without pickles, and tensors-only checkpoints."""
+    for source in Path(cache.__file__).parent.rglob("*.py"):
+        text = source.read_text()
+        assert "import pickle" not in text and "read_pickle" not in text, source
+        for call in re.findall(r"torch\.load\([^)]*\)", text):
+            assert "weights_only=True" in call, f"{source.name}: {call}"
+        for call in re.findall(r"np\.load\([^)]*\)", text):
+            assert "allow_pickle=False" in call, f"{source.name}: {call}"

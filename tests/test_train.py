@@ -93,6 +93,19 @@ def test_huge_lr_diverges_without_raising():
     assert list(h.columns) == COLUMNS
 
 
+def test_a_diverged_run_is_shown_with_its_step_in_figures_and_tables():
+    from hp_lib import plots
+    from hp_lib.experiments.common import final_stats
+
+    ok, blown = train.train(small()), train.train(small(lr=1e6))
+    step = blown.attrs["diverged_step"]
+    fig = plots.curves({"LR 1e6": [ok, blown]}, y="val_acc")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == [f"LR 1e6 (1/2 diverged: step {step})"]
+    stats = final_stats([ok, blown])
+    assert stats.diverged_text() == f"1/2 (step {step})" and stats.diverged_steps == (step,)
+
+
 def test_run_uses_the_cache(tmp_path, monkeypatch):
     calls = []
     real_train = train.train

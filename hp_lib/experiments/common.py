@@ -52,7 +52,8 @@ def mean_curve(histories: list[History]) -> pd.DataFrame:
 @dataclass
 class FinalStats:
     """The end of a group of runs (one per seed): mean and std of the final test accuracy and loss, the best
-    accuracy seen, and how many runs diverged (a diverged run counts as chance-level accuracy, 0 here)."""
+    accuracy seen, and how many runs diverged, at which steps (a diverged run counts as chance-level
+    accuracy, 0 here)."""
     n: int
     diverged: int
     acc_mean: float
@@ -60,6 +61,12 @@ class FinalStats:
     loss_mean: float
     loss_std: float
     best_acc: float
+    diverged_steps: tuple[int, ...] = ()
+
+    def diverged_text(self) -> str:
+        """``1/3 (step 120)``: how many runs diverged, and where."""
+        steps = ", ".join(str(s) for s in self.diverged_steps)
+        return f"{self.diverged}/{self.n}" + (f" (step {steps})" if steps else "")
 
     def acc_text(self) -> str:
         """``92.4 ± 0.3`` in percent (the paper's tables)."""
@@ -82,8 +89,9 @@ def final_stats(histories: list[History]) -> FinalStats:
             return 0.0
         return float(np.std(values, ddof=1)) if np.isfinite(values).all() else float("nan")
 
-    return FinalStats(len(histories), sum(h.attrs.get("status") == "diverged" for h in histories),
-                      float(np.mean(accs)), std(accs), float(np.mean(losses)), std(losses), float(best))
+    diverged = [h.attrs.get("diverged_step") for h in histories if h.attrs.get("status") == "diverged"]
+    return FinalStats(len(histories), len(diverged), float(np.mean(accs)), std(accs), float(np.mean(losses)),
+                      std(losses), float(best), tuple(diverged))
 
 
 def ramp(start: float, end: float, steps: int) -> dict:

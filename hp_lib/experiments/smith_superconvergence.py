@@ -69,7 +69,7 @@ def results(setup: SuperConvergence, runs: dict[str, list[History]]) -> pd.DataF
         rows.append({"run": label, "iterations": cfg.steps, "WD": sci(cfg.weight_decay if wd == "step" else wd),
                      "paper final acc. (%)": PAPER_FINAL_ACC[wd],
                      "ours final acc. (%)": s.acc_text(), "ours best acc. (%)": f"{100 * s.best_acc:.1f}",
-                     "diverged runs": f"{s.diverged}/{s.n}"})
+                     "diverged runs": s.diverged_text()})
     return pd.DataFrame(rows).set_index("run")
 
 
