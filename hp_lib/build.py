@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import logging
 import os
@@ -26,7 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from . import parameters as parameters_lib
 from . import paths, profiles
 
 
@@ -454,55 +453,10 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
 
 
 def run_one(notebook: Path, profile: str, parameters: dict, output: Path | None) -> Path:
-    check_parameters(notebook, read_page(notebook), parameters)
+    parameters_lib.check(notebook, read_page(notebook), parameters)
     out = output or paths.build_dir() / "executed" / profile / f"{notebook.stem}.ipynb"
     execute(notebook, out, profile, parameters)
     return out
-
-
-def declared_parameters(nb) -> dict[str, ast.expr | None]:
-    """The names the notebook's ``parameters`` cell assigns, with their type annotations (or None)."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            body = ast.parse(cell.source).body
-            annotated = {s.target.id: s.annotation for s in body if isinstance(s, ast.AnnAssign)}
-            plain = {t.id: None for s in body if isinstance(s, ast.Assign) for t in s.targets}
-            return {**plain, **annotated}
-    return {}
-
-
-_TYPES = {"__builtins__": {}, "int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
-
-
-def _is(value, kind) -> bool:
-    """``isinstance`` for the annotations of parameters cells: unions, ``list[X]``, None; an int is a float."""
-    if isinstance(kind, types.UnionType):
-        return any(_is(value, k) for k in kind.__args__)
-    if kind is None or kind is type(None):
-        return value is None
-    if isinstance(kind, types.GenericAlias):
-        return isinstance(value, kind.__origin__) and all(_is(v, kind.__args__[0]) for v in value)
-    if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
-def check_parameters(notebook: Path, nb, parameters: dict) -> None:
-    """Refuse a ``-p`` the notebook does not declare, or a value not of its declared type (papermill itself
-    would only warn, or inject the value and let a later cell fail)."""
-    declared = declared_parameters(nb)
-    for name, value in parameters.items():
-        if name == "profile":
-            raise BuildError("set the profile with --profile, not -p profile")
-        if name not in declared:
-            raise BuildError(f"{_rel(notebook)} has no parameter {name!r}; its parameters: "
-                             f"{', '.join(n for n in declared if n != 'profile')}")
-        annotation = declared[name]
-        if annotation is not None and not _is(value, eval(compile(ast.Expression(annotation), "", "eval"), _TYPES)):
-            raise BuildError(f"parameter {name} of {_rel(notebook)} must be {ast.unparse(annotation)}, "
-                             f"got {value!r} ({type(value).__name__})")
 
 
 def _parse_value(text: str):

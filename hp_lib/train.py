@@ -139,8 +139,8 @@ class RunConfig:
         steps = sorted({round(i * (self.steps - 1) / 1000) for i in range(1001)})  # every step, up to 1001 of them
         lrs = [lr_at(s) for s in steps]
         if isinstance(self.lr, dict):
-            if not all(math.isfinite(v) and v >= 0 for v in lrs) or max(lrs) == 0:
-                raise ValueError(f"the learning rate must be finite and >= 0 at every step, and not always 0; "
+            if not all(math.isfinite(v) and v >= 0 for v in lrs):
+                raise ValueError(f"the learning rate must be finite and >= 0 at every step; "
                                  f"schedule {self.lr} gives values from {min(lrs):g} to {max(lrs):g}")
         elif not (math.isfinite(lrs[0]) and lrs[0] > 0):
             raise ValueError(f"lr must be a finite number > 0 (or a schedule), got {self.lr!r}")

@@ -86,9 +86,9 @@ COMMAND_CASES = {
     "parameter the chapter does not have": (["run", "notebooks/smith_test_loss.md", "-p", "lr", "abc"],
                                             ["no parameter 'lr'", "dataset, model, seeds"]),
     "parameter of the wrong type": (["run", "notebooks/smith_test_loss.md", "-p", "seeds", "abc"],
-                                    ["seeds", "list[int] | None", "'abc' (str)"]),
+                                    ["seeds", "Optional[list[int]]", "'abc' (str)"]),
     "list of the wrong type": (["run", "notebooks/smith_test_loss.md", "-p", "seeds", "[0, x]"],
-                               ["seeds", "list[int] | None", "[0, 'x'] (list)"]),
+                               ["seeds", "Optional[list[int]]", "[0, 'x'] (list)"]),
     "profile passed as a parameter": (["run", "notebooks/smith_test_loss.md", "-p", "profile", "cpu"],
                                       ["--profile"]),
 }

@@ -64,7 +64,9 @@ class Visit:
         self.problems: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"exception: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} ({r.failure})"))
+        # (a request cut short by leaving the page, ERR_ABORTED, is no failure of the site)
+        self.page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "")
+                     and self.problems.append(f"request failed: {r.url} ({r.failure})"))
 
     def open(self, url: str) -> int:
         response = self.page.goto(url, wait_until="load")
