@@ -386,6 +386,18 @@ li{{font-size:1.3rem;margin:.4rem 0}}</style></head>
 """
 
 
+def write_favicon_ico(path: Path) -> None:
+    """``/favicon.ico``, which browsers may ask the server's root for whatever the pages link (the pages
+    themselves link ``_static/favicon.svg``): the same mark, drawn with Pillow."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, 31, 31), radius=6, fill="#1f77b4")
+    draw.line([(5, 24), (9, 14), (13, 12), (16, 16), (20, 20), (24, 14), (27, 8)], fill="white", width=3)
+    image.save(path, sizes=[(32, 32)])
+
+
 # --- the commands -----------------------------------------------------------------------------------
 
 def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
@@ -439,6 +451,7 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
     for lang, html in zip(languages, html_dirs):
         shutil.copytree(html, new / lang.code)
     (new / "index.html").write_text(landing_page(stamp))
+    write_favicon_ico(new / "favicon.ico")
     (new / "build.json").write_text(json.dumps({"profile": profile, "built": stamp.built, "commit": stamp.commit,
                                                "pages": list(pages),
                                                "chapters": timings}, indent=1))

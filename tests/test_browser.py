@@ -62,7 +62,8 @@ class Visit:
     def __init__(self, browser):
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.problems: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("console", lambda m: m.type == "error"
+                     and self.problems.append(f"console: {m.text} ({m.location.get('url')})"))
         self.page.on("pageerror", lambda e: self.problems.append(f"exception: {e}"))
         # (a request cut short by leaving the page, ERR_ABORTED, is no failure of the site)
         self.page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "")
