@@ -472,6 +472,22 @@ def run_one(notebook: Path, profile: str, parameters: dict, output: Path | None)
     return out
 
 
+def use_executor(executor: str, address: str | None) -> None:
+    """Make the chapters' kernels run their sweeps with ``executor`` (``hp_lib.sweep.use``, through the
+    environment they inherit)."""
+    import importlib.util
+
+    if executor not in ("local", "ray"):
+        raise BuildError(f"unknown executor {executor!r}; valid executors: local, ray")
+    if executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise BuildError("--executor ray needs Ray: pip install '.[cluster]'")
+    if address and executor != "ray":
+        raise BuildError("--address is for --executor ray")
+    os.environ["HP_BOOK_EXECUTOR"] = executor
+    if address:
+        os.environ["HP_BOOK_RAY_ADDRESS"] = address
+
+
 def _parse_value(text: str):
     """``-p name value`` values as papermill reads them: JSON/YAML scalars (numbers, null, true), else text."""
     try:
@@ -490,9 +506,15 @@ def main(argv=None) -> int:
     r.add_argument("--profile", default="cpu", help=f"one of: {', '.join(profiles.PROFILES)}")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     r.add_argument("-o", "--output", type=Path, help="executed notebook (default _build/executed/PROFILE/)")
+    for command in (b, r):
+        command.add_argument("--executor", default="local",
+                             help="where the chapters' runs train: local (worker processes, default) or ray")
+        command.add_argument("--address", help="with --executor ray: a running Ray cluster, auto or HOST:PORT "
+                                                "(default: a local Ray on this machine's cores)")
     args = parser.parse_args(argv)
     try:
         profiles.get(args.profile)
+        use_executor(args.executor, args.address)
         if args.command == "build":
             site = build(args.profile)
             print(f"site: {site / 'index.html'}")

@@ -10,6 +10,11 @@
 
 Each worker trains with ``cfg.threads`` threads; ``workers`` defaults to as many as the cores allow.
 Results come back in the order of the configs.
+
+Executors: ``local`` worker processes (the default), or ``ray``: each run a task on a Ray cluster
+(:mod:`hp_lib.ray_pool`). :func:`use` picks one; ``python -m hp_lib build --executor ray --address auto``
+does it for a whole book (through ``HP_BOOK_EXECUTOR`` and ``HP_BOOK_RAY_ADDRESS``, which the chapters'
+kernels inherit). Either way results land in the same cache.
 """
 
 from __future__ import annotations
@@ -93,8 +98,32 @@ def prefetch(configs: list[RunConfig], workers: int | None = None) -> int:
     return len(todo)
 
 
-def _get_pool(workers: int) -> ProcessPoolExecutor:
+EXECUTORS = ("local", "ray")
+
+
+def use(executor: str = "local", address: str | None = None, num_cpus: int | None = None) -> None:
+    """Run sweeps with ``executor``: "local" processes, or "ray" — on the cluster at ``address`` ("auto" or
+    "HOST:PORT"), or without one on a local Ray with ``num_cpus`` CPUs. Kernels started later inherit it."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; valid executors: {', '.join(EXECUTORS)}")
+    _stop_pool()
+    for name, value in (("HP_BOOK_EXECUTOR", executor), ("HP_BOOK_RAY_ADDRESS", address),
+                        ("HP_BOOK_RAY_CPUS", num_cpus)):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = str(value)
+
+
+def _get_pool(workers: int):
     global _pool, _pool_workers
+    if os.environ.get("HP_BOOK_EXECUTOR", "local") == "ray":
+        from .ray_pool import RayPool
+
+        if not isinstance(_pool, RayPool):
+            cpus = os.environ.get("HP_BOOK_RAY_CPUS")
+            _pool = RayPool(os.environ.get("HP_BOOK_RAY_ADDRESS") or None, int(cpus) if cpus else None)
+        return _pool
     # grow a pool when more workers are asked for (never while runs are queued); never shrink one: idle
     # workers cost nothing, while starting new ones costs seconds each
     if _pool is None or (_pool_workers < workers and not _pending):
@@ -111,7 +140,9 @@ def _submit(pool: ProcessPoolExecutor, cfg: RunConfig) -> Future:
     """Train ``cfg`` in a worker under this process's ``HP_BOOK_*`` settings (where the cache and the data
     are): a pool outlives changes to them, and its workers would otherwise keep those they started with."""
     settings = {k: v for k, v in os.environ.items() if k.startswith("HP_BOOK_")}
-    return pool.submit(_run_with_settings, cfg, settings)
+    if isinstance(pool, ProcessPoolExecutor):
+        return pool.submit(_run_with_settings, cfg, settings)
+    return pool.submit(_run_with_settings, cfg, settings, cpus=cfg.threads)
 
 
 def _run_with_settings(cfg: RunConfig, settings: dict[str, str]) -> History:
@@ -138,7 +169,7 @@ def _stop_pool() -> None:
     """Kill the workers now (a run killed mid-way leaves no cache entry: they are written atomically)."""
     global _pool
     if _pool is not None:
-        for process in list(getattr(_pool, "_processes", {}).values()):
+        for process in list((getattr(_pool, "_processes", None) or {}).values()):
             process.terminate()
         _pool.shutdown(wait=False, cancel_futures=True)
         _pool = None
@@ -167,7 +198,8 @@ def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs"
             if not wave:
                 continue
             started = {j: _pending.pop(_ident(cfg)) for j, cfg in enumerate(wave) if _ident(cfg) in _pending}
-            if not started and (workers == 1 or len(wave) == 1):
+            in_process = os.environ.get("HP_BOOK_EXECUTOR", "local") == "local" and (workers == 1 or len(wave) == 1)
+            if not started and in_process:
                 histories = []
                 for cfg in wave:
                     histories.append(run_one(cfg))

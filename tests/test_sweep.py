@@ -97,3 +97,30 @@ def test_prefetched_runs_are_waited_for_not_started_again(monkeypatch):
 def test_longest_runs_start_first():
     runs = [small(model="mlp", steps=100), small(model="resnet20", steps=40), small(steps=10)]
     assert sorted(runs, key=lambda c: -sweep.cost(c))[0].model == "resnet20"
+
+
+def test_a_sweep_on_a_local_ray_equals_the_local_executor(tmp_path, monkeypatch):
+    """The ray executor (a local Ray with 2 CPUs): the same histories as local worker processes, written to
+    the same cache, from which the local executor then reads every run."""
+    import ray
+
+    configs = [small(seed=s, lr=lr) for s in range(2) for lr in (0.02, 0.1)]
+    local = sweep.run(configs, workers=2)
+    monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "on-ray"))
+    sweep.use("ray", num_cpus=2)
+    try:
+        on_ray = sweep.run(configs)
+    finally:
+        sweep.use("local")
+        ray.shutdown()
+    for a, b in zip(local, on_ray, strict=True):
+        assert a.attrs["cache_key"] == b.attrs["cache_key"]
+        pd.testing.assert_frame_equal(a.drop(columns="time"), b.drop(columns="time"), check_exact=True)
+        assert cache.load(b.attrs["cache_key"]) is not None  # in the cache of the caller's HP_BOOK_BUILD
+    monkeypatch.setattr(sweep, "_get_pool", lambda workers: pytest.fail("a cached run was trained again"))
+    assert [h.attrs["cache_key"] for h in sweep.run(configs)] == [h.attrs["cache_key"] for h in local]
+
+
+def test_an_unknown_executor_names_the_valid_ones():
+    with pytest.raises(ValueError, match="unknown executor 'slurm'; valid executors: local, ray"):
+        sweep.use("slurm")

@@ -1,0 +1,72 @@
+"""``hp_lib.lr_finder.range_test`` against the ``torch-lr-finder`` package (``LRFinder.range_test``): the same
+model and initial weights, data, batch size, optimizer (SGD, momentum 0.9), LR ramp (exponential, 1e-5 to
+10), number of iterations, smoothing (0.05) and stopping rule (5 × the best loss), and the same threads.
+
+Prints one JSON line: the time ratio (torch-lr-finder / hp_lib) and both suggested learning rates (steepest
+descent of the smoothed loss, the first 10 and last 5 points skipped, as torch-lr-finder's ``plot`` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
+from torch_lr_finder import LRFinder  # noqa: E402
+
+from hp_lib import lr_finder, models  # noqa: E402
+from hp_lib.train import RunConfig, load_data  # noqa: E402
+
+START_LR, END_LR, SMOOTH, DIVERGE = 1e-5, 10.0, 0.05, 5.0
+
+
+def with_package(model, x, y, batch_size: int, num_iter: int) -> tuple[float, float]:
+    optimizer = torch.optim.SGD(model.parameters(), lr=START_LR, momentum=0.9)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, drop_last=True)
+    finder = LRFinder(model, optimizer, torch.nn.CrossEntropyLoss(), device="cpu")
+    start = time.perf_counter()
+    finder.range_test(loader, end_lr=END_LR, num_iter=num_iter, step_mode="exp", smooth_f=SMOOTH, diverge_th=DIVERGE)
+    seconds = time.perf_counter() - start
+    _, ax = plt.subplots()
+    _, suggestion = finder.plot(skip_start=10, skip_end=5, ax=ax, suggest_lr=True)
+    plt.close("all")
+    return seconds, float(suggestion)
+
+
+def with_hp_lib(model, x, y, batch_size: int, num_iter: int) -> tuple[float, float]:
+    start = time.perf_counter()
+    result = lr_finder.range_test(model, (x, y), start_lr=START_LR, end_lr=END_LR, num_iter=num_iter, mode="exp",
+                                  batch_size=batch_size, momentum=0.9, smooth=SMOOTH, diverge_th=DIVERGE)
+    return time.perf_counter() - start, float(result.suggestion)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--num-iter", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", default="resnet20", help="an hp_lib model, on MNIST-1D")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data = load_data(RunConfig(dataset="mnist1d", model=args.model, n_train=4_000, n_val=500, n_test=500))
+    torch.manual_seed(0)
+    model = models.build(args.model, data.input_shape, data.num_classes)
+    x, y = data.x_train, data.y_train
+    theirs, their_lr = with_package(copy.deepcopy(model), x, y, args.batch_size, args.num_iter)
+    ours, our_lr = with_hp_lib(copy.deepcopy(model), x, y, args.batch_size, args.num_iter)
+    ratio, agreement = theirs / ours, max(our_lr, their_lr) / min(our_lr, their_lr)
+    print(f"torch-lr-finder {theirs:6.2f} s, suggests {their_lr:.3g}   hp_lib {ours:6.2f} s, suggests {our_lr:.3g}")
+    print(json.dumps({"bench": "lr_finder", "model": args.model, "num_iter": args.num_iter,
+                      "ratio_vs_torch_lr_finder": round(ratio, 3), "suggested_lr": {"hp_lib": our_lr,
+                      "torch_lr_finder": their_lr}, "suggestions_within_factor": round(agreement, 3)}))
+
+
+if __name__ == "__main__":
+    main()
