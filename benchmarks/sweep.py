@@ -20,7 +20,7 @@ from hp_lib import sweep
 from hp_lib.train import RunConfig, load_data
 from train_loop import fashion_shaped, plain_pytorch
 
-LRS = (0.01, 0.03, 0.1, 0.3)
+LRS = (0.005, 0.01, 0.02, 0.04)  # all stable: a diverged run would stop early and flatter hp_lib
 WEIGHT_DECAYS = (1e-4, 1e-3)
 
 
@@ -38,8 +38,12 @@ def usual_way(configs: list[RunConfig]) -> float:
 
 def with_sweep(configs: list[RunConfig]) -> float:
     start = time.perf_counter()
-    sweep.run(configs, desc="sweep")
-    return time.perf_counter() - start
+    histories = sweep.run(configs, desc="sweep")
+    seconds = time.perf_counter() - start
+    for cfg, history in zip(configs, histories):
+        if history.attrs["status"] != "ok":
+            raise RuntimeError(f"LR {cfg.lr}, WD {cfg.weight_decay} diverged: it stopped early, no comparison")
+    return seconds
 
 
 def main():

@@ -1,4 +1,5 @@
-"""hp_lib.train against the plain PyTorch idiom (TensorDataset + DataLoader(shuffle=True) + the usual loop).
+"""hp_lib.train against the plain PyTorch idiom (TensorDataset + DataLoader(shuffle=True) + the usual loop),
+for the 3-layer and ResNet-20 1-D analogs on MNIST-1D and LeNet on Fashion-MNIST.
 
 Same model, data, batch size, optimizer, number of steps and threads; evaluation is off in both (one
 evaluation at the end, outside the timing). Prints one JSON line: the time ratio (idiom / hp_lib) per model.
@@ -50,14 +51,18 @@ def main():
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    cases = {"three_layer": "mnist1d", "resnet20": "mnist1d"}
+    mnist1d = dict(dataset="mnist1d", n_train=4_000, n_val=500, n_test=500)
+    cases = {"three_layer": RunConfig(model="three_layer", **mnist1d), "resnet20": RunConfig(model="resnet20", **mnist1d),
+             "lenet": fashion_shaped(RunConfig(model="lenet"))}
     ratios = {}
-    for model, dataset in cases.items():
-        cfg = RunConfig(dataset=dataset, model=model, n_train=4_000, n_val=500, n_test=500, steps=args.steps,
-                        eval_every=args.steps, lr=0.05, threads=args.threads)
+    for model, base in cases.items():
+        cfg = base.replace(steps=args.steps, eval_every=args.steps, lr=0.01, threads=args.threads)
         data = load_data(cfg)
         plain = plain_pytorch(cfg, data)
-        ours = train(cfg, data).attrs["seconds"]
+        history = train(cfg, data)
+        if history.attrs["status"] != "ok":  # it would have stopped early: no comparison
+            raise RuntimeError(f"{model} diverged at step {history.attrs['diverged_step']}; lower the LR")
+        ours = history.attrs["seconds"]
         ratios[model] = round(plain / ours, 3)
         print(f"{model:12s} plain {plain:6.2f} s   hp_lib {ours:6.2f} s   ratio {plain / ours:.2f}")
     print(json.dumps({"bench": "train_loop", "ratio_vs_dataloader": ratios}))

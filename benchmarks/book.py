@@ -1,0 +1,105 @@
+"""The wall time of ``make book`` for a profile, per chapter and in all, cold (an empty result cache) and warm
+(every run from the cache); and how fast the analog models train, as a fraction of this machine's
+matrix-multiply peak.
+
+* The book is built twice with ``python -m hp_lib build --profile P`` into a fresh build folder (the one
+  ``make book`` uses is left alone); the chapters' times come from the ``build.json`` each build writes.
+* The peak is ``torch.mm`` on two 2048 × 2048 float32 matrices (2·2048³ FLOPs per product). A model's
+  training FLOPs per step (forward and backward) are counted by ``torch.utils.flop_counter``; its achieved
+  FLOP/s is that count times the steps per second of ``hp_lib.train`` on its data, batch 128.
+
+Prints one JSON line: ``{"bench": "book", "profile", "cold", "warm", "peak_gflops", "models"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from hp_lib import models, paths
+from hp_lib.train import RunConfig, load_data, train
+
+MODELS = {"three_layer": "mnist1d", "resnet20": "mnist1d", "resnet56": "mnist1d", "wrn32_4": "mnist1d",
+          "densenet40": "mnist1d", "lenet": "fashion_mnist", "mlp": "fashion_mnist"}
+
+
+def build_book(profile: str, build_dir: Path) -> dict:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "hp_lib", "build", "--profile", profile], check=True,
+                   cwd=paths.project_root(), env={**os.environ, "HP_BOOK_BUILD": str(build_dir)})
+    seconds = time.perf_counter() - start
+    record = json.loads((build_dir / "html" / "build.json").read_text())
+    return {"total_s": round(seconds, 1), "chapters_s": {page: t["seconds"] for page, t in record["chapters"].items()},
+            "runs": sum(t["runs"] for t in record["chapters"].values()),
+            "cached": sum(t["cached"] for t in record["chapters"].values())}
+
+
+def matmul_peak(threads: int, n: int = 2048, repeats: int = 20) -> float:
+    """FLOP/s of ``torch.mm`` on n × n float32 matrices."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        torch.mm(a, b)
+    return 2 * n ** 3 * repeats / (time.perf_counter() - start)
+
+
+def training_flops_per_step(cfg: RunConfig, data) -> int:
+    model = models.build(cfg.model, data.input_shape, data.num_classes, **cfg.model_kwargs)
+    x, y = data.x_train[:cfg.batch_size], data.y_train[:cfg.batch_size]
+    with FlopCounterMode(display=False) as counter:
+        F.cross_entropy(model(x), y).backward()
+    return counter.get_total_flops()
+
+
+def achieved(model: str, dataset: str, threads: int, steps: int) -> dict:
+    cfg = RunConfig(dataset=dataset, model=model, n_train=4_000, n_val=500, n_test=500, steps=steps,
+                    eval_every=steps, batch_size=128, lr=0.01, threads=threads)
+    data = load_data(cfg)
+    flops = training_flops_per_step(cfg, data)
+    history = train(cfg, data)
+    if history.attrs["status"] != "ok":
+        raise RuntimeError(f"{model} diverged at step {history.attrs['diverged_step']}: its speed is not measured")
+    return {"gflop_per_step": round(flops / 1e9, 4), "gflops": round(flops * steps / history.attrs["seconds"] / 1e9, 2)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default="cpu", help="smoke, cpu or full")
+    parser.add_argument("--threads", type=int, default=1, help="threads per training run, as the book's workers")
+    parser.add_argument("--steps", type=int, default=100, help="steps timed per model")
+    parser.add_argument("--skip-book", action="store_true", help="only the models' FLOP/s")
+    args = parser.parse_args()
+
+    result = {"bench": "book", "profile": args.profile}
+    if not args.skip_book:
+        build_dir = Path(tempfile.mkdtemp(prefix="hp-bench-book-"))
+        result["cold"] = build_book(args.profile, build_dir)
+        result["warm"] = build_book(args.profile, build_dir)
+        print(f"make book --profile {args.profile}: cold {result['cold']['total_s']:.0f} s, "
+              f"warm {result['warm']['total_s']:.0f} s")
+    peak = {threads: matmul_peak(threads) for threads in sorted({1, args.threads, os.cpu_count() or 1})}
+    result["peak_gflops"] = {f"{t}_threads": round(p / 1e9, 1) for t, p in peak.items()}
+    result["models"] = {}
+    for model, dataset in MODELS.items():
+        m = achieved(model, dataset, args.threads, args.steps)
+        m["fraction_of_peak"] = round(m["gflops"] * 1e9 / peak[args.threads], 4)
+        result["models"][model] = m
+        print(f"{model:12s} {m['gflops']:7.2f} GFLOP/s   {100 * m['fraction_of_peak']:5.1f} % of the "
+              f"{args.threads}-thread matmul peak")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
