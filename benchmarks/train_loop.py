@@ -22,7 +22,7 @@ from hp_lib.train import RunConfig, load_data, train
 def plain_pytorch(cfg: RunConfig, data) -> float:
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    model = models.build(cfg.model, data.input_shape, data.num_classes)
+    model = models.build(cfg.model, data.input_shape, data.num_classes, plain=True)  # Conv1d, NCHW
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, nesterov=True,
                           weight_decay=cfg.weight_decay)
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=cfg.batch_size, shuffle=True,

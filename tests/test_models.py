@@ -27,12 +27,36 @@ def test_every_model_builds_and_gives_logits(name, form):
     model.eval()
     with torch.no_grad():
         assert model(x[:1]).shape == (1, 7)
-    # the input form decides the convolution type
+    # the input form decides the convolution type: 1-D convolutions run as 2-D ones over rows
     convs = [m for m in model.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))]
-    expected = nn.Conv1d if form == "1d" else nn.Conv2d
-    assert all(isinstance(m, expected) for m in convs)
+    expected = models.RowConv if form == "1d" else nn.Conv2d
+    assert all(type(m) is expected for m in convs)
     if name != "mlp":
         assert convs
+
+
+@pytest.mark.parametrize("name", models.CONV_MODELS)
+@pytest.mark.parametrize("form", sorted(INPUTS))
+def test_the_channels_last_form_computes_what_the_plain_one_does(name, form):
+    """From the same seed, the default form (channels-last, 1-D as rows) and the usual PyTorch form
+    (Conv1d, NCHW) have the same weights, outputs and gradients."""
+    shape = INPUTS[form]
+    built = {}
+    for plain in (False, True):
+        torch.manual_seed(0)
+        model = models.build(name, shape, num_classes=7, plain=plain).eval()
+        torch.manual_seed(1)
+        x = torch.randn(4, *shape)
+        out = model(x)
+        out.square().sum().backward()
+        built[plain] = (out, [(n, p.detach(), p.grad) for n, p in model.named_parameters()])
+    (fast, fast_params), (plain, plain_params) = built[False], built[True]
+    torch.testing.assert_close(fast, plain, rtol=1e-4, atol=1e-5)
+    for (name_f, p_f, g_f), (name_p, p_p, g_p) in zip(fast_params, plain_params, strict=True):
+        assert name_f == name_p
+        torch.testing.assert_close(p_f.reshape(p_p.shape), p_p, rtol=0, atol=0)
+        # sums in another order: each gradient agrees to a thousandth of its largest entry
+        torch.testing.assert_close(g_f.reshape(g_p.shape), g_p, rtol=1e-3, atol=1e-3 * float(g_p.abs().max()))
 
 
 @pytest.mark.parametrize("name,published", [("resnet20", 0.27e6), ("resnet56", 0.85e6)])
@@ -92,7 +116,7 @@ def test_resnet_rejects_depth_not_6n_plus_2(depth):
 
 def test_wide_resnet_depth_can_shrink():
     model = models.build("wrn32_4", (1, 40), 10, depth=14)
-    convs3 = [m for m in model.modules() if isinstance(m, nn.Conv1d) and m.kernel_size == (3,)]
+    convs3 = [m for m in model.modules() if isinstance(m, models.RowConv) and m.kernel_size == (1, 3)]
     assert len(convs3) == 13 and {m.out_channels for m in convs3} == {16, 64, 256}
 
 
@@ -115,7 +139,7 @@ def test_three_layer_same_in_1d_and_2d():
     c2 = _convs(models.build("three_layer", (3, 32, 32), 10))
     assert len(c1) == len(c2) == 3
     assert [m.out_channels for m in c1] == [m.out_channels for m in c2] == [32, 32, 64]
-    assert [m.kernel_size[0] for m in c1] == [m.kernel_size[0] for m in c2] == [5, 5, 5]
+    assert [m.kernel_size for m in c1] == [(1, 5)] * 3  # 1-D convolutions over rows
     assert all(m.kernel_size == (5, 5) for m in c2)
 
 
@@ -127,8 +151,10 @@ def test_mlp_width_and_depth():
 
 
 def test_within_channel_lrn_formula():
-    lrn = models.WithinChannelLRN(1, size=3, alpha=0.5, beta=0.75)
+    lrn = models.WithinChannelLRN(models.form((1, 3), plain=True), size=3, alpha=0.5, beta=0.75)
     x = torch.tensor([[[1.0, 2.0, 3.0]]])
     mean_sq = torch.tensor([(0 + 1 + 4) / 3, (1 + 4 + 9) / 3, (4 + 9 + 0) / 3])  # zero padding counted
     expected = x / (1 + 0.5 * mean_sq) ** 0.75
     assert torch.allclose(lrn(x), expected)
+    rows = models.WithinChannelLRN(models.form((1, 3)), size=3, alpha=0.5, beta=0.75)
+    assert torch.allclose(rows(models.channels_last(x)).squeeze(2), expected)
