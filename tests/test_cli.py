@@ -1,18 +1,10 @@
 """A chapter whose cell fails stops the build, names the notebook and the cell, and publishes nothing."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from hp_lib import build
-
-
-def run(args, cwd, env=None):
-    return subprocess.run([sys.executable, "-m", "hp_lib", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
 
 
 @pytest.mark.slow
