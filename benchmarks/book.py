@@ -4,6 +4,8 @@ matrix-multiply peak.
 
 * The book is built twice with ``python -m hp_lib build --profile P`` into a fresh build folder (the one
   ``make book`` uses is left alone); the chapters' times come from the ``build.json`` each build writes.
+* ``run_seconds``: the training seconds of the cold build's runs, per model, from its result cache; more of
+  them than wall seconds is training that went on in parallel.
 * The peak is ``torch.mm`` on two 2048 × 2048 float32 matrices (2·2048³ FLOPs per product). A model's
   training FLOPs per step (forward and backward) are counted by ``torch.utils.flop_counter``; its achieved
   FLOP/s is that count times the steps per second of ``hp_lib.train`` on its data, batch 128.
@@ -41,7 +43,19 @@ def build_book(profile: str, build_dir: Path) -> dict:
     record = json.loads((build_dir / "html" / "build.json").read_text())
     return {"total_s": round(seconds, 1), "chapters_s": {page: t["seconds"] for page, t in record["chapters"].items()},
             "runs": sum(t["runs"] for t in record["chapters"].values()),
-            "cached": sum(t["cached"] for t in record["chapters"].values())}
+            "cached": sum(t["cached"] for t in record["chapters"].values()),
+            "run_seconds": run_seconds(build_dir / "cache")}
+
+
+def run_seconds(cache: Path) -> dict:
+    """The training seconds of the runs in the result cache, per model (each measured by its run at its own
+    threads): against the build's wall time they tell how much of the training went on side by side."""
+    total: dict[str, float] = {}
+    for meta in cache.glob("*/*/meta.json"):
+        entry = json.loads(meta.read_text())
+        model = entry["config"]["model"]
+        total[model] = total.get(model, 0.0) + float(entry["attrs"].get("seconds") or 0.0)
+    return {model: round(s, 1) for model, s in sorted(total.items())}
 
 
 def matmul_peak(threads: int, n: int = 2048, repeats: int = 20) -> float:

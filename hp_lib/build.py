@@ -511,10 +511,14 @@ def main(argv=None) -> int:
                              help="where the chapters' runs train: local (worker processes, default) or ray")
         command.add_argument("--address", help="with --executor ray: a running Ray cluster, auto or HOST:PORT "
                                                 "(default: a local Ray on this machine's cores)")
+        command.add_argument("--compile", action="store_true",
+                             help="torch.compile the models (worth it for the full profile's long runs on a GPU)")
     args = parser.parse_args(argv)
     try:
         profiles.get(args.profile)
         use_executor(args.executor, args.address)
+        if args.compile:
+            os.environ["HP_BOOK_COMPILE"] = "1"  # read by profiles.Profile.accelerator in the chapters' kernels
         if args.command == "build":
             site = build(args.profile)
             print(f"site: {site / 'index.html'}")

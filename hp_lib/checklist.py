@@ -120,13 +120,13 @@ def _one_significant(x: float) -> float:
 def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_sizes=(32, 64, 128, 256, 512),
         min_steps_per_epoch: int = 20, short_steps: int = 200, train_steps: int = 1_000, deep: bool | None = None,
         weight_decays=None, seed: int = 0, eval_every: int | None = None, device: str = "cpu", threads: int = 1,
-        n_train: int | None = None, n_val: int | None = None) -> Report:
+        precision: str = "fp32", compile: bool = False, n_train: int | None = None, n_val: int | None = None) -> Report:
     """Run the four steps of the checklist on ``model`` and ``data`` (names, or a module and a Dataset), then
     train the recommendation against the baseline; return a :class:`Report`."""
     runner = _Runner(model, data)
     if runner.named:
         base = RunConfig(dataset=data, model=model, n_train=n_train, n_val=n_val, n_test=0 if n_train else None,
-                         seed=seed, device=device, threads=threads)
+                         seed=seed, device=device, threads=threads, precision=precision, compile=compile)
         from .train import load_data
         from . import models as models_lib
 
@@ -135,7 +135,8 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
     else:
         if not isinstance(data, Dataset):
             raise ValueError("with a model object, pass the data as a Dataset (hp_lib.checklist.tensors(...))")
-        base = RunConfig(dataset="digits", model="mlp", seed=seed, device=device, threads=threads)  # labels only
+        base = RunConfig(dataset="digits", model="mlp", seed=seed, device=device, threads=threads,  # labels only
+                         precision=precision, compile=compile)
         dataset, module = data, model
     deep = _deep(module) if deep is None else deep
     every = eval_every or max(1, range_steps // 50)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
+import importlib.metadata
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -69,14 +69,11 @@ def fingerprint(*arrays: np.ndarray) -> str:
 # --- sources: each returns (x, y, num_classes) as numpy arrays, x shaped (N, C, ...) -------------------
 
 def _mnist1d_arrays(num_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """``num_samples`` MNIST-1D sequences (length 40), generated offline and cached on disk."""
-    from mnist1d.data import get_dataset_args, make_dataset
-
-    args = get_dataset_args(as_dict=True)
-    args.update(num_samples=num_samples, train_split=1.0)
-    args.pop("url")
-    key = hashlib.sha256(json.dumps(args, sort_keys=True).encode()).hexdigest()[:16]
-    path = paths.data_dir() / f"mnist1d-{num_samples}-{key}.npz"
+    """``num_samples`` MNIST-1D sequences (length 40) of the package's default arguments, generated offline
+    and cached on disk. The file is named by the package's version, which fixes those arguments: reading it
+    does not import the package (which imports scipy and pyplot: seconds in every worker process)."""
+    version = importlib.metadata.version("mnist1d")
+    path = paths.data_dir() / f"mnist1d-{version}-{num_samples}.npz"
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
             x, y, recorded = f["x"], f["y"], str(f["fingerprint"])
@@ -84,9 +81,12 @@ def _mnist1d_arrays(num_samples: int) -> tuple[np.ndarray, np.ndarray]:
             return x, y
         print(f"warning: {path} does not match its recorded fingerprint; regenerating it")
 
+    from mnist1d.data import get_dataset_args, make_dataset
     from mnist1d.utils import ObjectView
 
-    d = make_dataset(ObjectView(dict(args)))
+    args = get_dataset_args(as_dict=True)
+    args.update(num_samples=num_samples, train_split=1.0)
+    d = make_dataset(ObjectView(args))
     x, y = d["x"].astype(np.float32), d["y"].astype(np.int64)
     _atomic_savez(path, x=x, y=y, fingerprint=np.array(fingerprint(x, y)))
     return x, y

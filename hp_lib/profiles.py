@@ -10,6 +10,7 @@ with :meth:`Profile.pick`, so the three settings of one experiment stand side by
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -20,6 +21,14 @@ class Profile:
     seeds: tuple[int, ...]
     device: str
     threads: int
+    precision: str  # "fp32", or "bf16" autocast
+
+    @property
+    def accelerator(self) -> dict:
+        """The hardware fields of this profile's RunConfigs: device, precision, and whether to compile the
+        models — optional, asked for with ``HP_BOOK_COMPILE=1`` (``python -m hp_lib build --compile``)."""
+        return {"device": self.device, "precision": self.precision,
+                "compile": os.environ.get("HP_BOOK_COMPILE", "0") == "1"}
 
     def pick(self, smoke, cpu, full):
         """The value of this profile among the three."""
@@ -27,9 +36,9 @@ class Profile:
 
 
 PROFILES = {
-    "smoke": Profile("smoke", "tiny runs that prove every chapter executes (minutes)", (0,), "cpu", 1),
-    "cpu": Profile("cpu", "CPU-sized analogs of the paper's experiments (the published site)", (0, 1), "cpu", 1),
-    "full": Profile("full", "the paper's datasets and settings, on a GPU", (0, 1, 2, 3), "cuda", 4),
+    "smoke": Profile("smoke", "tiny runs that prove every chapter executes (minutes)", (0,), "cpu", 1, "fp32"),
+    "cpu": Profile("cpu", "CPU-sized analogs of the paper's experiments (the published site)", (0, 1), "cpu", 1, "fp32"),
+    "full": Profile("full", "the paper's datasets and settings, on a GPU", (0, 1, 2, 3), "cuda", 4, "bf16"),
 }
 
 

@@ -24,6 +24,11 @@ updated on the validation loss at every evaluation), ``lr_mults`` (per-layer LR 
 prefix; 0 freezes a layer) and ``log_update_ratio`` (adds ``update_ratio:<parameter>`` columns: the
 update's norm over the weight's norm, per weight matrix, on logged steps).
 
+The GPU path (the ``full`` profile): the data sits on ``device`` (minibatches are indexed there, nothing is
+copied per step), the models keep activations channels-last, ``precision="bf16"`` runs the forward passes
+under bf16 autocast and ``compile=True`` compiles the model with ``torch.compile``. Tests run the same path on
+the CPU with tiny shapes.
+
 Snapshots (Smith §4.4, Fig. 12: search the weight decay from a snapshot instead of from scratch): a config
 with ``snapshot_at=(s,)`` keeps its full training state after ``s`` updates in its cache entry (``s`` may be
 ``steps``: the final state), and a config with ``start_from={"run": <that config as a dict>, "step": s}``
@@ -35,6 +40,7 @@ shape differs (transfer learning: a new classifier for new classes).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import inspect
@@ -88,6 +94,8 @@ class RunConfig:
     seed: int = 0
     threads: int = 1
     device: str = "cpu"
+    precision: str = "fp32"  # or "bf16": forward passes under bf16 autocast (the GPU path)
+    compile: bool = False    # torch.compile the model
     # snapshots
     snapshot_at: tuple[int, ...] = ()
     start_from: dict | None = None
@@ -105,6 +113,8 @@ class RunConfig:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         self._check_schedules()
         self._check_optimizer()
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; valid precisions: {', '.join(PRECISIONS)}")
         if self.classes is not None:
             self.classes = tuple(self.classes)
         if any(not (isinstance(m, (int, float)) and m >= 0) for m in self.lr_mults.values()):
@@ -189,6 +199,8 @@ class RunConfig:
         return dataclasses.replace(self, **changes)
 
 
+PRECISIONS = ("fp32", "bf16")
+
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adagrad": optim.AdaGrad, "rmsprop": optim.RMSProp,
               "adadelta": optim.Adadelta, "adam": optim.Adam, "amsgrad": optim.AMSGrad, "adamw": optim.AdamW,
               "adamax": optim.Adamax, "nadam": optim.Nadam}
@@ -206,14 +218,22 @@ def build_optimizer(cfg: RunConfig, groups: list[dict], lr: float, momentum: flo
     return OPTIMIZERS[cfg.optimizer](groups, lr=lr, **kwargs)
 
 
+def autocast(cfg: RunConfig) -> torch.autocast:
+    """The forward passes' precision: bf16 autocast (matmuls and convolutions in bf16; reductions, softmax and
+    the loss in float32; weights and optimizer state stay float32) or float32."""
+    return torch.autocast(torch.device(cfg.device).type, torch.bfloat16, enabled=cfg.precision == "bf16")
+
+
 @torch.no_grad()
-def evaluate(model, x, y, batch_size: int = 1000) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` (in eval mode) on ``(x, y)``."""
+def evaluate(model, x, y, batch_size: int = 1000, precision=None) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``model`` (in eval mode) on ``(x, y)``, under ``precision`` (a
+    context manager, e.g. :func:`autocast`) if given."""
     was_training = model.training
     model.eval()
     loss_sum, correct = 0.0, 0
     for i in range(0, len(y), batch_size):
-        logits = model(x[i:i + batch_size])
+        with precision or contextlib.nullcontext():
+            logits = model(x[i:i + batch_size]).float()
         loss_sum += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
         correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
     model.train(was_training)
@@ -242,6 +262,8 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
     groups = param_groups(model, cfg.weight_decay, cfg.lr_mults)
     optimizer = build_optimizer(cfg, groups, lr_at(0), momentum_at(0))
     ema = regularize.EMA(model, cfg.ema) if cfg.ema else None
+    if cfg.compile:  # in place, after EMA's copy: state_dict keys and snapshots stay those of the plain model
+        model.compile()
     plateau = schedules.ReduceOnPlateau(1.0, **cfg.lr_plateau) if cfg.lr_plateau else None
     watched = [(name, p) for name, p in model.named_parameters() if p.dim() > 1 and p.requires_grad]
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -286,7 +308,7 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
             order = torch.randperm(n, generator=generator).to(cfg.device)
         if step % cfg.eval_every == 0 or step == first_step > 0:
             train_seconds += time.perf_counter() - tic
-            rows.append(_eval_row(model, ema, data, train_probe, step, batches_per_epoch, train_seconds))
+            rows.append(_eval_row(model, ema, data, train_probe, step, batches_per_epoch, train_seconds, cfg))
             if plateau is not None and step > first_step:
                 scale = plateau.update(rows[-1]["val_loss"])
             tic = time.perf_counter()
@@ -295,9 +317,10 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
         schedules.apply(optimizer, lr=lr, momentum=momentum)
         idx = order[(step % batches_per_epoch) * cfg.batch_size:][:cfg.batch_size]
         x, y_a, y_b, lam = regularize.augment_batch(data.x_train[idx], data.y_train[idx], cfg.augment)
-        logits = model(x)
-        loss = F.cross_entropy(logits, y_a) if lam == 1.0 else \
-            lam * F.cross_entropy(logits, y_a) + (1 - lam) * F.cross_entropy(logits, y_b)
+        with autocast(cfg):
+            logits = model(x)
+            loss = F.cross_entropy(logits, y_a) if lam == 1.0 else \
+                lam * F.cross_entropy(logits, y_a) + (1 - lam) * F.cross_entropy(logits, y_b)
         objective = loss + cfg.l1 * l1_penalty(optimizer) if cfg.l1 else loss
         optimizer.zero_grad(set_to_none=True)
         objective.backward()
@@ -321,7 +344,7 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
                 break
     if status == "ok":
         train_seconds += time.perf_counter() - tic
-        rows.append(_eval_row(model, ema, data, train_probe, cfg.steps, batches_per_epoch, train_seconds))
+        rows.append(_eval_row(model, ema, data, train_probe, cfg.steps, batches_per_epoch, train_seconds, cfg))
         if cfg.steps in cfg.snapshot_at and on_snapshot is not None:
             snapshot(cfg.steps)
 
@@ -369,16 +392,16 @@ def load_weights(model, weights: dict, reinit=()) -> None:
     model.load_state_dict(kept, strict=False)
 
 
-def _eval_row(model, ema, data, train_probe, step, batches_per_epoch, train_seconds) -> dict:
-    val_loss, val_acc = evaluate(model, data.x_val, data.y_val)
-    tr_loss, tr_acc = evaluate(model, data.x_train[train_probe], data.y_train[train_probe])
+def _eval_row(model, ema, data, train_probe, step, batches_per_epoch, train_seconds, cfg) -> dict:
+    val_loss, val_acc = evaluate(model, data.x_val, data.y_val, precision=autocast(cfg))
+    tr_loss, tr_acc = evaluate(model, data.x_train[train_probe], data.y_train[train_probe], precision=autocast(cfg))
     if not math.isfinite(val_loss):
         val_loss = float("nan")
     # Evaluations are recorded "before step `step`", i.e. after `step` updates.
     row = {"step": step - 1, "epoch": step / batches_per_epoch, "val_loss": val_loss, "val_acc": val_acc,
            "train_eval_loss": tr_loss, "train_eval_acc": tr_acc, "time": train_seconds}
     if ema is not None:
-        row["ema_val_loss"], row["ema_val_acc"] = evaluate(ema.model, data.x_val, data.y_val)
+        row["ema_val_loss"], row["ema_val_acc"] = evaluate(ema.model, data.x_val, data.y_val, precision=autocast(cfg))
     return row
 
 

@@ -38,8 +38,8 @@ def test_fig1_full_config_runs_one_step_on_fake_data():
 
 
 def test_fig2_full_config_runs_one_step():
-    cfg = ex.capacity_setup("full").configs()[-1].replace(dataset="digits", n_train=64, n_val=32, n_test=32,
-                                                          steps=1, batch_size=32, eval_every=1)
+    cfg = ex.capacity_setup("full").configs()[-1].replace(device="cpu", dataset="digits", n_train=64, n_val=32,
+                                                          n_test=32, steps=1, batch_size=32, eval_every=1)
     assert train(cfg).attrs["status"] == "ok"
 
 

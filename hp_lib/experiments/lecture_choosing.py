@@ -40,7 +40,7 @@ def base(profile: str, **changes) -> RunConfig:
     p = profiles.get(profile)
     return RunConfig(dataset=DIGITS, n_train=1_257, n_val=180, n_test=360, model="mlp", batch_size=50,
                      lr=0.05, momentum=0.9, nesterov=False, weight_decay=0.0, steps=p.pick(100, 1_000, 1_000),
-                     eval_every=p.pick(20, 50, 50), threads=1, device=p.device).replace(**changes)
+                     eval_every=p.pick(20, 50, 50), threads=1, **p.accelerator).replace(**changes)
 
 
 def _last(h: History) -> pd.Series:

@@ -22,7 +22,7 @@ def run(profile: str, seed: int = 0) -> dict[str, checklist.Report]:
     reports = {}
     for model, data, range_end in ANALOGS[profile]:
         reports[f"{model} on {data}"] = checklist.run(
-            model, data, range_end=range_end, seed=seed, device=p.device, threads=p.threads,
+            model, data, range_end=range_end, seed=seed, **p.accelerator, threads=p.threads,
             n_train=p.pick(500, 10_000 if model != "lenet" else 5_000, None), n_val=p.pick(200, 2_000, None),
             range_steps=p.pick(40, 500, 5_000), short_steps=p.pick(10, 100, 1_000),
             train_steps=p.pick(40, 600, 10_000), min_steps_per_epoch=p.pick(5, 20, 20))

@@ -49,7 +49,7 @@ def _base(profile: str, dataset: str | None = None, **changes) -> RunConfig:
     p = profiles.get(profile)
     return RunConfig(dataset=dataset or CIFAR10[profile], n_train=p.pick(256, 4_000, 50_000),
                      n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0), threads=p.threads,
-                     device=p.device).replace(**changes)
+                     **p.accelerator).replace(**changes)
 
 
 def _wrn(profile: str) -> dict:

@@ -47,7 +47,7 @@ def range_test_setup(profile: str, dataset: str | None = None, model: str | None
     dataset = check_dataset(dataset or p.pick("mnist1d", "mnist1d", "cifar10"))
     model = check_model(model or p.pick("resnet20", "resnet20", "resnet56"))  # ResNet-56 at cpu: 5 CPU-min a test
     base = RunConfig(
-        dataset=dataset, model=model, momentum=0.9, weight_decay=1e-4, threads=p.threads, device=p.device,
+        dataset=dataset, model=model, momentum=0.9, weight_decay=1e-4, threads=p.threads, **p.accelerator,
         n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000), n_test=p.pick(100, 1_000, 0),
         batch_size=p.pick(64, 128, 1_000),
     )
@@ -82,7 +82,7 @@ def capacity_setup(profile: str, dataset: str | None = None, seeds=None) -> Capa
     base = RunConfig(
         dataset=dataset, model="mlp", lr=0.05, momentum=0.9, weight_decay=0.0, batch_size=100,
         n_train=p.pick(300, 1_000, 1_000), n_val=p.pick(500, 2_000, 2_000), n_test=p.pick(100, 1_000, 1_000),
-        steps=p.pick(150, 3_000, 3_000), eval_every=p.pick(150, 3_000, 3_000), threads=1,
+        steps=p.pick(150, 3_000, 3_000), eval_every=p.pick(150, 3_000, 3_000), threads=1, **p.accelerator,
     )
     widths = p.pick((4, 32, 256), (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
                     (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024))
@@ -300,7 +300,7 @@ def underfitting_setup(profile: str, seeds=None) -> Grid:
     base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model="three_layer", momentum=0.9,
                      weight_decay=4e-3, n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000),
                      n_test=p.pick(100, 1_000, 0), batch_size=p.pick(64, 128, 100), steps=p.pick(150, 4_500, 60_000),
-                     eval_every=p.pick(15, 200, 1_000), threads=p.threads, device=p.device)
+                     eval_every=p.pick(15, 200, 1_000), threads=p.threads, **p.accelerator)
     return over_seeds({"LR 0.001": base.replace(lr=0.001), "LR 0.004": base.replace(lr=0.004)},
                  tuple(seeds) if seeds else p.seeds)
 
@@ -313,7 +313,7 @@ def capacity_models_setup(profile: str, seeds=None) -> Grid:
     n_train = p.pick(1_000, 50_000, 50_000)
     base = RunConfig(dataset="mnist1d", n_train=n_train, n_val=p.pick(500, 5_000, 10_000),
                      n_test=p.pick(100, 1_000, 1_000), lr=0.1, momentum=0.9, weight_decay=1e-4, batch_size=128,
-                     steps=3 * n_train // 128, eval_every=p.pick(5, 100, 100), threads=p.threads, device=p.device)
+                     steps=3 * n_train // 128, eval_every=p.pick(5, 100, 100), threads=p.threads, **p.accelerator)
     return over_seeds({"3-layer net (1-D)": base.replace(model="three_layer", lr=0.01),
                   "ResNet-20 (1-D)": base.replace(model="resnet20")},
                  tuple(seeds) if seeds else p.seeds)
@@ -326,7 +326,7 @@ def weight_decay_range_setup(profile: str, seeds=None) -> Grid:
     p = profiles.get(profile)
     base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model="three_layer", momentum=0.9,
                      n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000), n_test=p.pick(100, 1_000, 0),
-                     batch_size=p.pick(64, 128, 100), threads=p.threads, device=p.device)
+                     batch_size=p.pick(64, 128, 100), threads=p.threads, **p.accelerator)
     steps, end = p.pick(120, 2_500, 20_000), p.pick(0.1, 0.1, 0.01)
     variants = {f"WD {wd}": lr_finder.config(base.replace(weight_decay=float(wd)), 0.0, end, steps, "linear",
                                              p.pick(10, 80, 200))
@@ -346,7 +346,7 @@ def overfitting_setup(profile: str, seeds=None) -> Grid:
               "momentum": 0.95, "min_momentum": 0.85}
     base = RunConfig(dataset="mnist1d", model="resnet20", n_train=p.pick(500, 1_000, 1_000),
                      n_val=p.pick(200, 2_000, 2_000), n_test=100, batch_size=128, steps=steps,
-                     eval_every=p.pick(10, 50, 50), threads=p.threads, device=p.device)
+                     eval_every=p.pick(10, 50, 50), threads=p.threads, **p.accelerator)
     return over_seeds({"LR 0.1, WD 1e-4": base.replace(lr=0.1, momentum=0.9, weight_decay=1e-4),
                        "1cycle 0.05–1.0, WD 1e-7": base.replace(lr={**policy, "select": "lr"},
                                                                  momentum={**policy, "select": "momentum"},
