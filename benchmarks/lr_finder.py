@@ -1,6 +1,7 @@
 """``hp_lib.lr_finder.range_test`` against the ``torch-lr-finder`` package (``LRFinder.range_test``): the same
-model and initial weights, data, batch size, optimizer (SGD, momentum 0.9), LR ramp (exponential, 1e-5 to
-10), number of iterations, smoothing (0.05) and stopping rule (5 × the best loss), and the same threads.
+model and initial weights, minibatches in the same order (``SameOrder``), batch size, optimizer (SGD,
+momentum 0.9), LR ramp (exponential, 1e-5 to 10), number of iterations, smoothing (0.05) and stopping rule
+(5 × the best loss), and the same threads.
 
 Prints one JSON line: the time ratio (torch-lr-finder / hp_lib) and both suggested learning rates (steepest
 descent of the smoothed loss, the first 10 and last 5 points skipped, as torch-lr-finder's ``plot`` does).

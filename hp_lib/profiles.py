@@ -20,7 +20,8 @@ class Profile:
     purpose: str
     seeds: tuple[int, ...]
     device: str
-    threads: int
+    threads: int    # per run; the CPU profiles run one single-thread run per core, measured faster for every
+                    # analog than one run at a time on all cores (benchmarks/layout.py)
     precision: str  # "fp32", or "bf16" autocast
 
     @property
