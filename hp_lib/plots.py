@@ -37,12 +37,29 @@ def publish(fig, fig_id: str, profile: str, dataset: str, model: str, histories=
     _record(fig_id, png, profile, dataset, model, histories, **extra)
 
 
-def publish_animation(anim, fig, fig_id: str, profile: str, dataset: str, model: str, fps: int = 8, **extra) -> None:
-    """Save a matplotlib animation as ``<fig_id>.gif`` with its provenance JSON; glue it like a figure."""
-    from matplotlib.animation import PillowWriter
+def publish_animation(fig, draw, frames, fig_id: str, profile: str, dataset: str, model: str, fps: int = 8,
+                      dpi: int = 80, **extra) -> None:
+    """Save the frames of ``fig`` that ``draw(t)`` makes, for ``t`` in ``frames``, as ``<fig_id>.gif`` with its
+    provenance JSON; glue it like a figure. ``draw`` updates the moving artists and returns them: the still
+    parts (axes, contours) are drawn once and each frame redraws only those (blitting), which makes a GIF of
+    contour plots several times as fast to write as matplotlib's animation writers, which redraw everything."""
+    from PIL import Image
 
+    frames = list(frames)
+    fig.set_dpi(dpi)
+    for artist in draw(frames[0]):
+        artist.set_animated(True)  # left out of the background
+    canvas = fig.canvas
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    images = []
+    for t in frames:
+        canvas.restore_region(background)
+        for artist in draw(t):
+            fig.draw_artist(artist)
+        images.append(Image.frombuffer("RGBA", canvas.get_width_height(), bytes(canvas.buffer_rgba())).convert("RGB"))
     gif = _figures_out(profile) / f"{fig_id}.gif"
-    anim.save(gif, writer=PillowWriter(fps=fps), dpi=80)
+    images[0].save(gif, save_all=True, append_images=images[1:], duration=1000 // fps, loop=0)
     plt.close(fig)
     _record(fig_id, gif, profile, dataset, model, (), **extra)
 

@@ -22,6 +22,13 @@ def test_valley_is_the_quadratic_it_claims_to_be():
     assert w.grad.abs().max() < 1e-12
 
 
+def test_the_valleys_loss_from_its_moments_is_the_mean_over_its_samples():
+    v = lo.Valley.make(n=64)
+    w1, w2 = torch.meshgrid(torch.linspace(-3, 1, 7, dtype=torch.float64),
+                            torch.linspace(-1, 1, 5, dtype=torch.float64), indexing="ij")
+    assert torch.allclose(v.loss(w1, w2), v.loss(w1, w2, rows=torch.arange(64)), rtol=1e-12, atol=1e-14)
+
+
 def test_gradient_descent_on_the_valley_follows_the_closed_form():
     """On a diagonal quadratic each coordinate's distance to the minimum is multiplied by (1 - lr λ) per step."""
     v = lo.Valley.make()

@@ -60,8 +60,13 @@ class Valley:
         return cls(x, y)
 
     def loss(self, w1, w2, rows=None):
-        x, y = (self.x, self.y) if rows is None else (self.x[rows], self.y[rows])
         w1, w2 = torch.as_tensor(w1), torch.as_tensor(w2)
+        if rows is None:  # the same quadratic, from its moments: no axis of n samples over a contour grid
+            (h11, h12), (_, h22) = self.hessian()
+            b1, b2 = self.x.T @ self.y / len(self.y)
+            return 0.5 * (h11 * w1 ** 2 + 2 * h12 * w1 * w2 + h22 * w2 ** 2) - b1 * w1 - b2 * w2 + \
+                0.5 * (self.y @ self.y) / len(self.y)
+        x, y = self.x[rows], self.y[rows]
         pred = x[:, 0].reshape((-1,) + (1,) * w1.dim()) * w1 + x[:, 1].reshape((-1,) + (1,) * w2.dim()) * w2
         return 0.5 * ((pred - y.reshape((-1,) + (1,) * w1.dim())) ** 2).mean(0)
 
@@ -413,8 +418,6 @@ def figure_paths(valley: Valley, valley_runs, saddle_runs, profile: str) -> None
 
 def animation_paths(valley: Valley, valley_runs, saddle_runs, profile: str, frames: int = 60) -> None:
     """Both panels as one animated GIF, the paths growing step by step (the lecture's animations)."""
-    from matplotlib.animation import FuncAnimation
-
     n = min(frames, len(next(iter(valley_runs.values()))) - 1)
     stride = max(1, (len(next(iter(saddle_runs.values()))) - 1) // n)
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.0))
@@ -435,8 +438,7 @@ def animation_paths(valley: Valley, valley_runs, saddle_runs, profile: str, fram
         label.set_text(f"step {t} (valley), {t * stride} (saddle)")
         return [line for line, _, _ in lines] + [label]
 
-    anim = FuncAnimation(fig, draw, frames=range(n + 1), blit=True)
-    plots.publish_animation(anim, fig, "lecture-f6-animation", profile, "2-D least squares and saddle",
+    plots.publish_animation(fig, draw, range(n + 1), "lecture-f6-animation", profile, "2-D least squares and saddle",
                             "SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam")
 
 
