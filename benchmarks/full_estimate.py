@@ -22,10 +22,9 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from hp_lib import models
+from hp_lib.experiments import PLANNED
 from hp_lib.train import RunConfig, load_data
 
-CHAPTERS = ("smith_test_loss", "smith_momentum", "smith_weight_decay", "smith_other_architectures",
-            "lecture_optimizers", "lecture_schedules", "lecture_regularization", "lecture_choosing")
 IMAGES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10)}
 GPUS_BF16_TFLOPS = {"A100": 312, "H100 SXM": 989}  # dense bf16 peaks from the vendor's data sheets
 UTILIZATIONS = (0.1, 0.25, 0.5)
@@ -34,7 +33,7 @@ UTILIZATIONS = (0.1, 0.25, 0.5)
 def full_configs() -> list[RunConfig]:
     from hp_lib.experiments import smith_batch_size, smith_superconvergence
 
-    configs = [c for chapter in CHAPTERS for c in importlib.import_module(f"hp_lib.experiments.{chapter}").plan("full")]
+    configs = [c for chapter in PLANNED for c in importlib.import_module(f"hp_lib.experiments.{chapter}").plan("full")]
     configs += smith_batch_size.setup("full").grid().all() + smith_superconvergence.setup("full").grid().all()
     unique = {json.dumps(c.to_dict(), sort_keys=True): c for c in configs}  # a chapter may list a run twice
     return list(unique.values())

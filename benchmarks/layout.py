@@ -19,8 +19,9 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-MODELS = {"three_layer": "mnist1d", "resnet20": "mnist1d", "resnet56": "mnist1d", "wrn32_4": "mnist1d",
-          "densenet40": "mnist1d", "lenet": "fashion_mnist", "mlp": "fashion_mnist", "char_lstm": "chars"}
+from book import MODELS as BOOK_MODELS
+
+MODELS = {**BOOK_MODELS, "char_lstm": "chars"}  # every model the book trains, on its data
 
 
 def config(model: str, steps: int, threads: int):

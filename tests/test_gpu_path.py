@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from hp_lib import models, profiles
+from hp_lib.experiments import PLANNED
 from hp_lib.train import RunConfig, load_data, train
 
 TINY = dict(dataset="digits", model="mlp", n_train=256, n_val=64, n_test=0, steps=20, eval_every=10,
@@ -68,11 +69,7 @@ def test_the_full_profile_asks_for_cuda_and_bf16_and_compiles_only_when_asked(mo
     assert profiles.get("cpu").accelerator == {"device": "cpu", "precision": "fp32", "compile": True}
 
 
-CHAPTERS_WITH_PLANS = ("smith_test_loss", "smith_momentum", "smith_weight_decay", "smith_other_architectures",
-                       "lecture_optimizers", "lecture_schedules", "lecture_regularization", "lecture_choosing")
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS_WITH_PLANS)
+@pytest.mark.parametrize("chapter", PLANNED)
 def test_every_full_run_of_a_chapter_takes_the_profiles_hardware(chapter, monkeypatch):
     monkeypatch.setenv("HP_BOOK_COMPILE", "1")
     configs = importlib.import_module(f"hp_lib.experiments.{chapter}").plan("full")

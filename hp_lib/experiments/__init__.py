@@ -4,3 +4,8 @@ One module per chapter. Each holds, side by side, the paper's setting (``full``)
 (``cpu``) and a tiny version (``smoke``), and one function per experiment that runs them (through the
 cache). The chapter notebooks call these functions; they hold no settings of their own.
 """
+
+# the chapters that list every run known in advance with ``plan(profile, seeds=None)`` (for
+# ``hp_lib.sweep.prefetch``); the others build their runs from earlier results
+PLANNED = ("smith_test_loss", "smith_momentum", "smith_weight_decay", "smith_other_architectures",
+           "lecture_optimizers", "lecture_schedules", "lecture_regularization", "lecture_choosing")
