@@ -1,8 +1,11 @@
 """The book pipeline: ``python -m hp_lib build --profile P`` (what ``make book PROFILE=P`` runs).
 
 1. **Execute.** Every page of ``_toc.yml`` is a jupytext MyST notebook. Pages with code run through
-   papermill with ``-p profile P`` into ``_build/executed/P/`` (figures land in ``_build/figures/P/``).
-   A failing cell stops the build with the notebook and cell named; nothing is published.
+   papermill with ``-p profile P`` into ``_build/executed/P/`` (figures land in ``_build/figures/P/``),
+   ``CHAPTERS_AT_ONCE`` at a time: their kernels' worker pools share the cores through
+   :func:`hp_lib.sweep.core_slot`, so one chapter's plotting and last runs overlap with the next one's
+   training. A failing cell stops the build with the notebook and cell named (the chapters already
+   running finish first; their runs are cached); nothing is published.
 2. **Split languages.** Markdown cells are tagged ``lang-en`` or ``lang-zh``; each language keeps its own
    cells and all code cells. zh-Hant is the source; zh-Hans is made from it with OpenCC (``tw2sp``) plus
    a small term map. Each page gets links to the same page in the other two languages.
@@ -25,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +37,11 @@ import yaml
 
 from . import parameters as parameters_lib
 from . import paths, profiles
+
+
+# chapters executed side by side; their runs still train one per core (measured in benchmarks/book.py:
+# the cores stand idle at the end of every chapter otherwise)
+CHAPTERS_AT_ONCE = 2
 
 
 class BuildError(Exception):
@@ -100,8 +108,10 @@ def has_code(nb) -> bool:
 
 # --- 1. execute -------------------------------------------------------------------------------------
 
-def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, progress_file=None) -> None:
-    """Run one notebook with papermill; raise BuildError naming the notebook and the failing cell."""
+def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, progress_file=None,
+            env: dict | None = None) -> None:
+    """Run one notebook with papermill (its kernel gets ``env`` on top of this process's environment); raise
+    BuildError naming the notebook and the failing cell."""
     import papermill as pm
 
     from . import cache  # (imports torch: not needed by the commands that fail early)
@@ -113,11 +123,9 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
     shutil.rmtree(fig_dir, ignore_errors=True)  # figures of an earlier run are never shown again
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    env = {"HP_BOOK_NOTEBOOK": stem, "HP_BOOK_BUILD": str(paths.build_dir())}
+    env = {**(env or {}), "HP_BOOK_NOTEBOOK": stem, "HP_BOOK_BUILD": str(paths.build_dir())}
     if progress_file:
         env["HP_BOOK_PROGRESS"] = str(progress_file)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the kernel inherits the environment
     # written as <name>.running.ipynb, renamed to <name>.ipynb when every cell ran, or to
     # <name>.failed.ipynb (with the error in it) when one did not
     partial, failed = out.with_suffix(".running.ipynb"), out.with_suffix(".failed.ipynb")
@@ -125,6 +133,7 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
     try:
         pm.execute_notebook(nb, str(partial), parameters={"profile": profile, **(parameters or {})},
                             cwd=str(src.parent), progress_bar=False, kernel_name="hp-book",
+                            kernel_manager_class=_kernel_manager(env),
                             # the kernel's own log (e.g. its transport notice) is not the reader's business
                             extra_arguments=["--log-level=ERROR"])
         partial.rename(out)
@@ -135,12 +144,18 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
         partial.rename(failed)
         raise BuildError(f"{_rel(src)} failed in cell {e.exec_count} ({_first_line(e.source)}): "
                          f"{e.ename}: {_last_line(e.evalue)}; the executed notebook is {_rel(failed)}") from None
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+
+
+def _kernel_manager(env: dict):
+    """A kernel manager class whose kernels start with this process's environment plus ``env``: chapters run
+    side by side, so what differs between them cannot go through this process's own environment."""
+    from jupyter_client.manager import KernelManager
+
+    class ChapterKernelManager(KernelManager):
+        def start_kernel(self, **kw):
+            return super().start_kernel(**{**kw, "env": {**os.environ, **kw.get("env", {}), **env}})
+
+    return ChapterKernelManager
 
 
 def _rel(p: Path) -> str:
@@ -421,21 +436,35 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
 
     import nbformat
 
+    slots = build_dir / "slots"  # see hp_lib.sweep.core_slot
+    shutil.rmtree(slots, ignore_errors=True)
+
+    def run_chapter(page: str) -> dict:
+        out, start = executed / f"{page}.ipynb", time.perf_counter()
+        execute(root / f"{page}.md", out, profile, progress_file=progress_file, env={"HP_BOOK_SLOTS": str(slots)})
+        pages[page] = nbformat.read(out, as_version=4)
+        reports = [r for r in _reports(progress_file) if r.get("notebook") == Path(page).name]
+        return {"seconds": round(time.perf_counter() - start, 1), "runs": len(reports),
+                "cached": sum(r.get("cached", False) for r in reports)}
+
     experiments = ExperimentBar(progress_file)
     timings = {}
     try:
-        for page in tqdm(to_run, desc="chapters", unit="nb", position=0, dynamic_ncols=True):
-            out = executed / f"{page}.ipynb"
-            start, before = time.perf_counter(), _reports(progress_file)
-            execute(root / f"{page}.md", out, profile, progress_file=progress_file)
-            pages[page] = nbformat.read(out, as_version=4)
-            reports = _reports(progress_file)[len(before):]
-            timings[page] = {"seconds": round(time.perf_counter() - start, 1), "runs": len(reports),
-                             "cached": sum(r.get("cached", False) for r in reports)}
-            t = timings[page]
-            tqdm.write(f"{page}: {t['seconds']:.0f} s, {t['runs']} runs ({t['cached']} from the cache)")
+        with ThreadPoolExecutor(CHAPTERS_AT_ONCE) as pool:
+            futures = {pool.submit(run_chapter, page): page for page in to_run}
+            try:
+                for future in tqdm(as_completed(futures), total=len(futures), desc="chapters", unit="nb",
+                                   position=0, dynamic_ncols=True):
+                    page = futures[future]
+                    t = timings[page] = future.result()
+                    tqdm.write(f"{page}: {t['seconds']:.0f} s, {t['runs']} runs ({t['cached']} from the cache)")
+            except BaseException:
+                for future in futures:  # a failed chapter stops the build: start no other
+                    future.cancel()
+                raise
     finally:
         experiments.close()
+    timings = {page: timings[page] for page in to_run}  # in the book's order
 
     stamp = Stamp(profile, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), paths.commit())
     stage_root = build_dir / "stage"

@@ -126,7 +126,7 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
     runner = _Runner(model, data)
     if runner.named:
         base = RunConfig(dataset=data, model=model, n_train=n_train, n_val=n_val, n_test=0 if n_train else None,
-                         seed=seed, device=device, threads=threads, precision=precision, compile=compile)
+                         train_probe=False, seed=seed, device=device, threads=threads, precision=precision, compile=compile)
         from .train import load_data
         from . import models as models_lib
 
@@ -136,7 +136,7 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
         if not isinstance(data, Dataset):
             raise ValueError("with a model object, pass the data as a Dataset (hp_lib.checklist.tensors(...))")
         base = RunConfig(dataset="digits", model="mlp", seed=seed, device=device, threads=threads,  # labels only
-                         precision=precision, compile=compile)
+                         train_probe=False, precision=precision, compile=compile)
         dataset, module = data, model
     deep = _deep(module) if deep is None else deep
     every = eval_every or max(1, range_steps // 50)

@@ -22,4 +22,4 @@ def report(name: str, cached: bool) -> None:
     path = os.environ.get("HP_BOOK_PROGRESS")
     if path:
         with open(path, "a") as f:  # one short append per line: atomic across processes
-            f.write(json.dumps({"name": name, "cached": cached}) + "\n")
+            f.write(json.dumps({"name": name, "cached": cached, "notebook": os.environ.get("HP_BOOK_NOTEBOOK")}) + "\n")

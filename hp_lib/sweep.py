@@ -11,6 +11,9 @@
 Each worker trains with ``cfg.threads`` threads; ``workers`` defaults to as many as the cores allow.
 Results come back in the order of the configs.
 
+When a build runs chapters side by side, their kernels' pools share the cores through
+:func:`core_slot`: a run trains only while it holds one of the machine's slots.
+
 Executors: ``local`` worker processes (the default), or ``ray``: each run a task on a Ray cluster
 (:mod:`hp_lib.ray_pool`). :func:`use` picks one; ``python -m hp_lib build --executor ray --address auto``
 does it for a whole book (through ``HP_BOOK_EXECUTOR`` and ``HP_BOOK_RAY_ADDRESS``, which the chapters'
@@ -20,6 +23,8 @@ kernels inherit). Either way results land in the same cache.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import json
 import multiprocessing
 import os
@@ -27,6 +32,7 @@ import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
 
 from . import cache, progress
 from .train import History, RunConfig, load_data, run as run_one
@@ -149,7 +155,63 @@ def _run_with_settings(cfg: RunConfig, settings: dict[str, str]) -> History:
     for k in [k for k in os.environ if k.startswith("HP_BOOK_") and k not in settings]:
         del os.environ[k]
     os.environ.update(settings)
-    return run_one(cfg)
+    return _train(cfg)
+
+
+def _train(cfg: RunConfig) -> History:
+    folder = _slots()
+    if folder is None:
+        return run_one(cfg)
+    # chapters side by side may ask for the same run: the first to lock it computes it, the others then
+    # read it from the cache
+    with _locked(folder / "runs" / f"{cache.key(cfg.to_dict(), load_data(cfg).fingerprint)}.lock"):
+        with core_slot(cfg.threads):
+            return run_one(cfg)
+
+
+def _slots() -> Path | None:
+    folder = os.environ.get("HP_BOOK_SLOTS")
+    return Path(folder) if folder and os.environ.get("HP_BOOK_EXECUTOR", "local") == "local" else None
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path`` (made if missing) while inside, waiting for it if another process holds it;
+    released when the process ends, however it ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+@contextlib.contextmanager
+def core_slot(threads: int, poll: float = 0.1):
+    """Hold one of the machine's ``cores // threads`` slots while inside, if ``HP_BOOK_SLOTS`` names a folder
+    (a build running chapters side by side sets it): the worker pools of several kernels then train no more
+    runs at once than the cores allow."""
+    folder = _slots()
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    slots = [folder / f"slot-{i}.lock" for i in range(max(1, (os.cpu_count() or 1) // threads))]
+    while (held := next(filter(None, map(_try_lock, slots)), None)) is None:
+        time.sleep(poll)
+    try:
+        yield
+    finally:
+        held.close()  # releases the lock
+
+
+def _try_lock(path: Path):
+    """The open file ``path``, locked, or ``None`` if another process holds its lock."""
+    f = open(path, "a")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return f
+    except BlockingIOError:
+        f.close()
+        return None
 
 
 def _start_worker(parent: int) -> None:
@@ -202,7 +264,7 @@ def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs"
             if not started and in_process:
                 histories = []
                 for cfg in wave:
-                    histories.append(run_one(cfg))
+                    histories.append(_train(cfg))
                     bar.update()
             else:
                 pool = _get_pool(workers)

@@ -1,5 +1,8 @@
 """hp_lib.sweep: parallel runs through the cache, in the order given."""
 
+import os
+import threading
+
 import pandas as pd
 import pytest
 
@@ -124,3 +127,35 @@ def test_a_sweep_on_a_local_ray_equals_the_local_executor(tmp_path, monkeypatch)
 def test_an_unknown_executor_names_the_valid_ones():
     with pytest.raises(ValueError, match="unknown executor 'slurm'; valid executors: local, ray"):
         sweep.use("slurm")
+
+
+def test_side_by_side_pools_train_no_more_runs_at_once_than_there_are_cores(tmp_path, monkeypatch):
+    monkeypatch.setenv("HP_BOOK_SLOTS", str(tmp_path / "slots"))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    third_has_a_slot = threading.Event()
+
+    def third():
+        with sweep.core_slot(1, poll=0.01):
+            third_has_a_slot.set()
+
+    with sweep.core_slot(1):
+        with sweep.core_slot(1):
+            waiter = threading.Thread(target=third)
+            waiter.start()
+            assert not third_has_a_slot.wait(0.5)  # both slots are held
+        assert third_has_a_slot.wait(10)  # one was given back
+    waiter.join()
+
+
+def test_a_run_asked_for_side_by_side_is_trained_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("HP_BOOK_SLOTS", str(tmp_path / "slots"))
+    trained, real_train = [], train.train
+    monkeypatch.setattr(train, "train", lambda cfg, *a, **k: trained.append(cfg) or real_train(cfg, *a, **k))
+    cfg, results = small(), []
+    callers = [threading.Thread(target=lambda: results.append(sweep._train(cfg))) for _ in range(2)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert len(trained) == 1 and len(results) == 2
+    pd.testing.assert_frame_equal(results[0], results[1])

@@ -50,6 +50,18 @@ def test_history_eval_rows(history):
     assert ev["time"].iloc[-1] <= history.attrs["seconds"]
 
 
+def test_without_the_train_probe_only_the_train_eval_columns_are_empty(history):
+    alone = train.train(small(train_probe=False))
+    assert list(alone.columns) == list(history.columns)
+    ev = alone.dropna(subset=["val_loss"])
+    assert ev["step"].tolist() == [-1, 19, 39, 59]
+    assert alone[["train_eval_loss", "train_eval_acc"]].isna().all().all()
+    cols = ["step", "lr", "train_loss", "val_loss", "val_acc"]  # the probe draws no random numbers
+    pd.testing.assert_frame_equal(alone[cols], history[cols], check_exact=True)
+    with pytest.raises(ValueError, match="train_probe is True or False"):
+        small(train_probe="no")
+
+
 def test_history_train_rows(history):
     tr = history[history["step"] >= 0]
     assert np.isfinite(tr["train_loss"]).all()

@@ -737,7 +737,7 @@ ADAM_DEFAULT = 1e-3
 def task_config(task: str, profile: str) -> RunConfig:
     """The analog of one of Dozat's tasks, without weight decay (the optimizers alone are compared)."""
     p = profiles.get(profile)
-    common = dict(n_test=0, weight_decay=0.0, threads=p.threads, **p.accelerator)
+    common = dict(n_test=0, weight_decay=0.0, train_probe=False, threads=p.threads, **p.accelerator)
     if task == "word2vec":
         return RunConfig(dataset="skipgram", model="skipgram", n_train=p.pick(5_000, 100_000, 100_000),
                          n_val=p.pick(500, 5_000, 10_000), batch_size=256, steps=p.pick(20, 800, 4_000),
@@ -1047,7 +1047,7 @@ def weight_decay_setup(profile: str, seeds=None) -> dict[tuple, RunConfig]:
     seeds = seeds_of(p, seeds)
     steps = p.pick(40, 1_000, 4_000)
     base = RunConfig(dataset="digits", model="mlp", n_train=500, n_val=1_000, n_test=0, batch_size=50, momentum=0.9,
-                     nesterov=False, steps=steps, eval_every=steps, threads=p.threads, **p.accelerator)
+                     nesterov=False, steps=steps, eval_every=steps, train_probe=False, threads=p.threads, **p.accelerator)
     lrs = p.pick((1e-3, 1e-2), (1e-3, 3e-3, 1e-2, 3e-2), (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1))
     wds = {"Adam + L2": ("adam", p.pick((1e-3, 1e-2), (1e-4, 1e-3, 1e-2, 0.1), (1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0))),
            "AdamW": ("adamw", p.pick((0.1, 1.0), (1e-2, 0.1, 1.0, 10.0), (1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0)))}

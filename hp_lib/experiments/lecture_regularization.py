@@ -73,7 +73,7 @@ def mlp(profile: str, **changes) -> RunConfig:
     return RunConfig(dataset="fashion_mnist", n_train=p.pick(500, 5_000, 55_000), n_val=p.pick(500, 2_000, 5_000),
                      n_test=0, model="mlp", batch_size=p.pick(50, 50, 128), lr=_cosine(0.05, steps), momentum=0.9,
                      nesterov=False, weight_decay=0.0, steps=steps, eval_every=p.pick(30, 200, 1_000),
-                     ema=p.pick(0.9, 0.99, 0.999), snapshot_at=(steps,), threads=p.threads,
+                     ema=p.pick(0.9, 0.99, 0.999), snapshot_at=(steps,), train_probe=False, threads=p.threads,
                      **p.accelerator).replace(**changes)
 
 
@@ -85,7 +85,7 @@ def lenet(profile: str, **changes) -> RunConfig:
     return RunConfig(dataset="fashion_mnist", n_train=p.pick(500, 2_000, 55_000), n_val=p.pick(500, 2_000, 5_000),
                      n_test=0, model="lenet", batch_size=p.pick(50, 50, 128), lr=_cosine(0.02, steps), momentum=0.9,
                      nesterov=False, weight_decay=0.0, steps=steps, eval_every=p.pick(10, 250, 1_000),
-                     threads=p.threads, **p.accelerator).replace(**changes)
+                     train_probe=False, threads=p.threads, **p.accelerator).replace(**changes)
 
 
 def resnet(profile: str, **changes) -> RunConfig:
@@ -96,7 +96,7 @@ def resnet(profile: str, **changes) -> RunConfig:
                      n_val=p.pick(200, 1_000, None), n_test=p.pick(0, 0, None), model=p.pick("resnet20", "resnet20", "resnet56"),
                      batch_size=p.pick(50, 50, 128), lr=_cosine(p.pick(0.05, 0.05, 0.1), steps), momentum=0.9,
                      nesterov=False, weight_decay=p.pick(0.0, 0.0, 1e-4), steps=steps, eval_every=p.pick(5, 100, 1_000),
-                     augment=p.pick({}, {}, {"flip": True, "crop": 4}), threads=p.threads,
+                     augment=p.pick({}, {}, {"flip": True, "crop": 4}), train_probe=False, threads=p.threads,
                      **p.accelerator).replace(**changes)
 
 

@@ -36,7 +36,7 @@ def _mlp(profile: str, **changes) -> RunConfig:
     p = profiles.get(profile)
     return RunConfig(dataset="mnist1d", n_train=p.pick(500, 4_000, 4_000), n_val=p.pick(200, 1_000, 1_000), n_test=0,
                      model="mlp", batch_size=100, momentum=0.0, nesterov=False, weight_decay=0.0,
-                     steps=p.pick(100, 3_000, 3_000), eval_every=p.pick(20, 100, 100), threads=1,
+                     steps=p.pick(100, 3_000, 3_000), eval_every=p.pick(20, 100, 100), train_probe=False, threads=1,
                      **p.accelerator).replace(**changes)
 
 
@@ -123,7 +123,8 @@ def step_decay_config(profile: str) -> RunConfig:
     steps = p.pick(120, 1_600, 64_000)
     return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), n_train=p.pick(500, 4_000, 50_000),
                      n_val=p.pick(200, 1_000, 10_000), n_test=0, model="resnet20", batch_size=128, momentum=0.9,
-                     weight_decay=1e-4, steps=steps, eval_every=p.pick(20, 50, 500), threads=p.threads, **p.accelerator,
+                     weight_decay=1e-4, steps=steps, eval_every=p.pick(20, 50, 500), train_probe=False, threads=p.threads,
+                     **p.accelerator,
                      lr={"name": "multistep", "value": 0.1, "milestones": [steps // 2, steps * 3 // 4], "gamma": 0.1})
 
 
@@ -349,7 +350,7 @@ def linear_scaling_setup(profile: str, seeds=None) -> LinearScaling:
         cfg = RunConfig(dataset="mnist1d", n_train=n_train, n_val=p.pick(200, 2_000, 5_000), n_test=0, model="mlp",
                         model_kwargs=SCALING_MLP, batch_size=batch, lr=decayed, momentum=0.9, nesterov=False,
                         weight_decay=0.0, steps=steps, eval_every=max(1, steps // 20), log_every=max(1, per_epoch // 10),
-                        threads=1, **p.accelerator)
+                        train_probe=False, threads=1, **p.accelerator)
         configs[(batch, False)] = [cfg.replace(seed=s) for s in seeds]
         if k > 1:
             warmed = {"name": "linear_warmup", "schedule": decayed, "warmup_steps": warmup_epochs * per_epoch,

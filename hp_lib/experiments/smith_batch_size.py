@@ -53,7 +53,7 @@ def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
     epochs = p.pick(SMOKE_EPOCHS, CPU_EPOCHS, {t: e for t, (_, e, _) in PAPER.items()})
     base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=n_train, n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
-                     momentum=0.95, weight_decay=1e-4, threads=p.threads, **p.accelerator)
+                     momentum=0.95, weight_decay=1e-4, train_probe=False, threads=p.threads, **p.accelerator)
     configs, paper_tbs = {}, {}
     for (tbs, ep), (paper, (max_lr, paper_epochs, paper_ss)) in zip(epochs.items(), PAPER.items()):
         # iterations as the author's script counts them: epochs · N / TBS, in integer arithmetic

@@ -39,14 +39,15 @@ def three_layer_base(p: profiles.Profile, **changes) -> RunConfig:
     """The 3-layer analog of §4.3 and §4.4 (WD 4e-3, the paper's jobs), with ``changes``."""
     return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model="three_layer",
                      n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
-                     batch_size=p.pick(64, 128, 128), weight_decay=4e-3, threads=p.threads, **p.accelerator).replace(**changes)
+                     batch_size=p.pick(64, 128, 128), weight_decay=4e-3, train_probe=False, threads=p.threads,
+                     **p.accelerator).replace(**changes)
 
 
 def resnet_base(p: profiles.Profile, **changes) -> RunConfig:
     """The residual-network analog of §4.3 and §4.4, with ``changes``."""
     return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=p.pick(512, 10_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
-                     threads=p.threads, **p.accelerator).replace(**changes)
+                     train_probe=False, threads=p.threads, **p.accelerator).replace(**changes)
 
 
 # --- Fig. 7: the 3-layer net ------------------------------------------------------------------------------

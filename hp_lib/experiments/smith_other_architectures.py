@@ -48,8 +48,8 @@ CIFAR10 = {"smoke": "mnist1d", "cpu": "mnist1d", "full": "cifar10"}
 def _base(profile: str, dataset: str | None = None, **changes) -> RunConfig:
     p = profiles.get(profile)
     return RunConfig(dataset=dataset or CIFAR10[profile], n_train=p.pick(256, 4_000, 50_000),
-                     n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0), threads=p.threads,
-                     **p.accelerator).replace(**changes)
+                     n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0), train_probe=False,
+                     threads=p.threads, **p.accelerator).replace(**changes)
 
 
 def _wrn(profile: str) -> dict:

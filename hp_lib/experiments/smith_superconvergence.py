@@ -47,7 +47,7 @@ def setup(profile: str, seeds=None) -> SuperConvergence:
     base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=p.pick(500, 10_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      batch_size=p.pick(64, 256, 1_000), momentum=0.9, weight_decay=PAPER_WD,
-                     eval_every=p.pick(5, 25, 200), threads=p.threads, **p.accelerator)
+                     eval_every=p.pick(5, 25, 200), train_probe=False, threads=p.threads, **p.accelerator)
     cycle = base.replace(lr={"name": "triangular", "base_lr": 0.1, "max_lr": 3.0, "step_size_up": stepsize},
                          steps=2 * stepsize)
     # the paper's decays at 50k and 70k of 80k iterations: 5/8 and 7/8 of the run
