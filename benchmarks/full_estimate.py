@@ -1,8 +1,9 @@
 """What a GPU run of the whole ``full`` book would take: every run each chapter plans at the ``full`` profile,
 its training FLOPs per step counted by ``torch.utils.flop_counter`` (forward and backward, on meta tensors
 of the real shapes: nothing is computed), times its steps, plus its evaluations (forward passes over the
-validation set and an equal training subset at every ``eval_every``). The time then follows from a GPU's
-bf16 peak and a utilization, which is assumed, not measured: the estimate is given for several.
+validation set at every ``eval_every``, and over an equal training subset where ``train_probe`` asks for one
+and the averaged weights' where ``ema`` does). The time then follows from a GPU's bf16 peak and a utilization,
+which is assumed, not measured: the estimate is given for several.
 
 Not counted: the checklist chapter and the coarse-to-fine and fine-tuning runs of "choosing
 hyper-parameters", whose configs depend on earlier results (their share is small: a few short runs each).
@@ -70,7 +71,8 @@ def run_flops(cfg: RunConfig) -> float:
     n_val = cfg.n_val or 10_000
     evaluations = steps // cfg.eval_every + 1
     per_sample = flops(cfg.model, kwargs, cfg.dataset, 100, False) / 100
-    return training + evaluations * 2 * n_val * per_sample * (2 if cfg.ema else 1)
+    passes = 1 + cfg.train_probe + (cfg.ema is not None)  # validation set, training subset, averaged weights
+    return training + evaluations * passes * n_val * per_sample
 
 
 def main():
