@@ -3,7 +3,8 @@ the usual way: a sequential ``for`` loop of DataLoader loops, with PyTorch's def
 
 Two grids, LR × weight decay (4 × 2): the 3-layer analog on MNIST-1D and LeNet on Fashion-MNIST-shaped data.
 ``hp_lib.sweep`` runs into an empty result cache (nothing is re-used), so its time includes starting its
-worker processes. Prints one JSON line: the time ratio (usual / hp_lib.sweep), overall and per grid.
+worker processes, and its runs' two evaluations of the validation set (before the first step and after the
+last; no training-subset evaluation: ``train_probe=False``), which the usual loops do not make. Prints one JSON line: the time ratio (usual / hp_lib.sweep), overall and per grid.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ def main():
     os.environ["HP_BOOK_BUILD"] = tempfile.mkdtemp(prefix="hp-bench-sweep-")  # an empty result cache
     grids = {
         "three_layer/mnist1d": RunConfig(dataset="mnist1d", model="three_layer", n_train=4_000, n_val=500,
-                                         n_test=500, steps=args.steps, eval_every=args.steps, threads=1),
+                                         n_test=500, steps=args.steps, eval_every=args.steps, train_probe=False,
+                                         threads=1),
         "lenet/fashion_mnist": fashion_shaped(RunConfig(model="lenet", steps=args.steps, eval_every=args.steps,
-                                                        threads=1)),
+                                                        train_probe=False, threads=1)),
     }
     results = {}
     for name, base in grids.items():
