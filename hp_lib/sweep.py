@@ -164,7 +164,7 @@ def _train(cfg: RunConfig) -> History:
         return run_one(cfg)
     # chapters side by side may ask for the same run: the first to lock it computes it, the others then
     # read it from the cache
-    with _locked(folder / "runs" / f"{cache.key(cfg.to_dict(), load_data(cfg).fingerprint)}.lock"):
+    with _lock(folder / "runs" / f"{cache.key(cfg.to_dict(), load_data(cfg).fingerprint)}.lock", wait=True):
         with core_slot(cfg.threads):
             return run_one(cfg)
 
@@ -172,16 +172,6 @@ def _train(cfg: RunConfig) -> History:
 def _slots() -> Path | None:
     folder = os.environ.get("HP_BOOK_SLOTS")
     return Path(folder) if folder and os.environ.get("HP_BOOK_EXECUTOR", "local") == "local" else None
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    """An exclusive lock on ``path`` (made if missing) while inside, waiting for it if another process holds it;
-    released when the process ends, however it ends."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        yield
 
 
 @contextlib.contextmanager
@@ -193,21 +183,20 @@ def core_slot(threads: int, poll: float = 0.1):
     if folder is None:
         yield
         return
-    folder.mkdir(parents=True, exist_ok=True)
     slots = [folder / f"slot-{i}.lock" for i in range(max(1, (os.cpu_count() or 1) // threads))]
-    while (held := next(filter(None, map(_try_lock, slots)), None)) is None:
+    while (held := next(filter(None, (_lock(path, wait=False) for path in slots)), None)) is None:
         time.sleep(poll)
-    try:
+    with held:  # closing the file releases its lock
         yield
-    finally:
-        held.close()  # releases the lock
 
 
-def _try_lock(path: Path):
-    """The open file ``path``, locked, or ``None`` if another process holds its lock."""
+def _lock(path: Path, wait: bool):
+    """The file ``path`` (made if missing), open and exclusively locked until closed or its process ends,
+    however it ends; if another process holds the lock: waits for it, or without ``wait`` returns ``None``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     f = open(path, "a")
     try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         return f
     except BlockingIOError:
         f.close()
