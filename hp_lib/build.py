@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 
 from . import parameters as parameters_lib
-from . import paths, profiles
+from . import paths, profiles, verdicts
 
 
 # chapters executed side by side; their runs still train one per core. One chapter at a time left the cores
@@ -69,7 +69,7 @@ LANGUAGES = (
 LANG_TAGS = {"lang-en", "lang-zh"}
 
 # The part captions of _toc.yml in Traditional Chinese (zh-Hans is converted from them).
-PART_CAPTIONS_ZH = {"Smith (2018)": "Smith(2018)", "The lecture": "課程", "The library": "函式庫"}
+PART_CAPTIONS_ZH = {"At a glance": "總覽", "Smith (2018)": "Smith(2018)", "The lecture": "課程", "The library": "函式庫"}
 
 # OpenCC's phrase-aware Taiwan→mainland conversion gets a few of the book's own terms wrong
 # (批次量 → 批量量); these are fixed after it, and tests/test_bilingual.py checks them.
@@ -122,6 +122,7 @@ def execute(src: Path, out: Path, profile: str, parameters: dict | None = None, 
     cache.remove_abandoned()  # what a killed run was writing
     fig_dir = paths.figures_dir(profile) / stem
     shutil.rmtree(fig_dir, ignore_errors=True)  # figures of an earlier run are never shown again
+    verdicts.record_path(profile, stem).unlink(missing_ok=True)  # nor verdicts
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     env = {**(env or {}), "HP_BOOK_NOTEBOOK": stem, "HP_BOOK_BUILD": str(paths.build_dir())}
@@ -434,6 +435,9 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
         pages[page] = nb
         if has_code(nb):
             to_run.append(page)
+    # pages that read what the chapters produced (the verdicts at a glance) run once the chapters have
+    after = [page for page in to_run if pages[page].metadata.get("hp_book", {}).get("after_chapters")]
+    to_run = [page for page in to_run if page not in after]
 
     import nbformat
 
@@ -463,9 +467,11 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
                 for future in futures:  # a failed chapter stops the build: start no other
                     future.cancel()
                 raise
+        for page in after:
+            timings[page] = run_chapter(page)
     finally:
         experiments.close()
-    timings = {page: timings[page] for page in to_run}  # in the book's order
+    timings = {page: timings[page] for page in pages if page in timings}  # in the book's order
 
     stamp = Stamp(profile, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), paths.commit())
     stage_root = build_dir / "stage"
@@ -482,6 +488,7 @@ def build(profile: str, root: Path | None = None, languages=LANGUAGES) -> Path:
         shutil.copytree(html, new / lang.code)
     (new / "index.html").write_text(landing_page(stamp))
     write_favicon_ico(new / "favicon.ico")
+    (new / "verdicts.json").write_text(json.dumps(verdicts.gather(profile), indent=1, ensure_ascii=False))
     (new / "build.json").write_text(json.dumps({"profile": profile, "built": stamp.built, "commit": stamp.commit,
                                                "pages": list(pages),
                                                "chapters": timings}, indent=1))
@@ -526,6 +533,17 @@ def _parse_value(text: str):
         return text
 
 
+def print_controls() -> None:
+    """Each tested claim's false-decision rate with no effect (placebo) and its power at twice its margin."""
+    from .experiments import common, tests
+
+    n = len(profiles.get("cpu").paired_seeds)
+    print(f"{'claim':<28} {'seeds':>5} {'spread':>7} {'margin':>7} {'placebo':>8} {'power':>6}")
+    for test in tests():
+        c = common.controls(test, n)
+        print(f"{test.id:<28} {n:>5} {c['spread']:>7.2f} {c['margin']:>7.2f} {c['placebo']:>8.1%} {c['power']:>6.1%}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hp_lib", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -536,6 +554,7 @@ def main(argv=None) -> int:
     r.add_argument("--profile", default="cpu", help=f"one of: {', '.join(profiles.PROFILES)}")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     r.add_argument("-o", "--output", type=Path, help="executed notebook (default _build/executed/PROFILE/)")
+    sub.add_parser("controls", help="the placebo and positive controls of every tested claim (false-decision rates)")
     for command in (b, r):
         command.add_argument("--executor", default="local",
                              help="where the chapters' runs train: local (worker processes, default) or ray")
@@ -544,6 +563,9 @@ def main(argv=None) -> int:
         command.add_argument("--compile", action="store_true",
                              help="torch.compile the models (worth it for the full profile's long runs on a GPU)")
     args = parser.parse_args(argv)
+    if args.command == "controls":
+        print_controls()
+        return 0
     try:
         profiles.get(args.profile)
         use_executor(args.executor, args.address)

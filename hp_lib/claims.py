@@ -15,10 +15,13 @@ import pandas as pd
 from . import glue
 
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
-LABELS = {
-    "en": {REPRODUCED: "reproduced", NOT_REPRODUCED: "not reproduced", INCONCLUSIVE: "inconclusive"},
-    "zh": {REPRODUCED: "重現", NOT_REPRODUCED: "未重現", INCONCLUSIVE: "無定論"},
-}
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """The verdicts' names per language: ``labels()["zh"]["reproduced"]``."""
+    from . import verdicts
+
+    return {lang: verdicts.catalog()[lang]["status"] for lang in ("en", "zh")}
 
 
 @dataclass
@@ -28,7 +31,9 @@ class Verdict:
     evidence: dict = field(default_factory=dict)
 
     def label(self, lang: str = "en") -> str:
-        return LABELS[lang][self.status]
+        from . import verdicts
+
+        return verdicts.label(self.status, lang)
 
 
 def _smooth(values, window: int = 3) -> np.ndarray:
@@ -146,17 +151,18 @@ def combine(claim: str, verdicts: dict[str, Verdict]) -> Verdict:
 
 def glue_verdict(verdict: Verdict, en: str, zh: str) -> None:
     """Paste ``**Verdict: <status>.** <why>`` into the page as ``<claim>-verdict`` (and ``-verdict-zh``)."""
-    glue.text(f"{verdict.claim}-verdict", f"**Verdict: {verdict.label('en')}.** {en}",
-              f"**判定:{verdict.label('zh')}**。{zh}")
+    from . import verdicts
+
+    glue.text(f"{verdict.claim}-verdict", verdicts.catalog()["en"]["line"].format(status=verdict.label("en"), why=en),
+              verdicts.catalog()["zh"]["line"].format(status=verdict.label("zh"), why=zh))
 
 
-def summary(verdicts: list[Verdict], name: str = "verdicts") -> pd.DataFrame:
-    """The chapter's closing table of verdicts, glued as ``name`` (and ``name-zh``)."""
-    rows = [(v.claim, v.label("en"), v.label("zh")) for v in verdicts]
-    en = "| item | verdict |\n|---|---|\n" + "\n".join(f"| {c} | {e} |" for c, e, _ in rows)
-    zh = "| 項目 | 判定 |\n|---|---|\n" + "\n".join(f"| {c} | {z} |" for c, _, z in rows)
-    glue.text(name, en, zh)
-    return pd.DataFrame(rows, columns=["item", "verdict", "判定"])
+def summary(verdicts_: list[Verdict], name: str, profile: str) -> None:
+    """The chapter's closing table of verdicts, glued as ``name`` (and ``name-zh``), and its records."""
+    from . import verdicts
+
+    verdicts.publish([verdicts.ruled(v.claim, v.claim, v.status) for v in verdicts_], name.removesuffix("-verdicts"),
+                     profile, name)
 
 
 def _last_quarter_drop(curve: pd.DataFrame) -> float:
@@ -236,50 +242,6 @@ def super_convergence(cycle_acc: float, cycle_steps: int, step_acc: float, step_
     evidence = {"cycle_acc": cycle_acc, "step_acc": step_acc, "iteration_ratio": step_steps / cycle_steps}
     ok = cycle_steps < step_steps and cycle_acc >= step_acc - tolerance
     return Verdict(claim, REPRODUCED if ok else NOT_REPRODUCED, evidence)
-
-
-def weight_decay_limits_lr(by_wd: dict[float, tuple[float, bool]], too_large: float, fail_gap: float = 0.10) -> Verdict:
-    """Smith Fig. 5b: with the same cycle to a large LR, weight decays up to 1e-4 train, while
-    ``too_large`` (1e-3) "eliminates the ability to train with such large learning rates".
-
-    ``by_wd`` maps each weight decay to (mean final accuracy, whether any run diverged). A run *fails* if it
-    diverged or ends more than ``fail_gap`` below the best weight decay.
-
-    * reproduced: ``too_large`` fails and every smaller weight decay trains;
-    * inconclusive: ``too_large`` fails, and so does some smaller weight decay;
-    * not reproduced: ``too_large`` trains.
-    """
-    best = max(acc for acc, _ in by_wd.values())
-    failed = {wd: diverged or acc < best - fail_gap for wd, (acc, diverged) in by_wd.items()}
-    evidence = {"best_acc": best, "failed": failed}
-    if not failed[too_large]:
-        return Verdict("smith-fig-5b", NOT_REPRODUCED, evidence)
-    smaller_fail = any(f for wd, f in failed.items() if wd < too_large)
-    return Verdict("smith-fig-5b", INCONCLUSIVE if smaller_fail else REPRODUCED, evidence)
-
-
-def remark_3(by_wd: dict[float, float], baseline_acc: float, baseline_wd: float, iteration_ratio: float,
-             min_spread: float = 0.05, tolerance: float = 0.005) -> Verdict:
-    """Remark 3: the amount of regularization must be balanced for each dataset and architecture; with
-    less of the other regularization, very large learning rates make training much more efficient.
-
-    From the cycle's mean final accuracy at each weight decay, and the step baseline (at ``baseline_wd``,
-    ``iteration_ratio`` times as many iterations):
-
-    * reproduced: the weight decay matters (the accuracies span at least ``min_spread``), the best one is
-      no larger than the baseline's, and it reaches the baseline's accuracy (within ``tolerance``);
-    * inconclusive: the weight decay matters, but the balanced run does not match the baseline, or needs
-      more weight decay than it;
-    * not reproduced: the weight decay hardly matters.
-    """
-    best_wd = max(by_wd, key=by_wd.get)
-    spread = max(by_wd.values()) - min(by_wd.values())
-    evidence = {"best_wd": best_wd, "best_acc": by_wd[best_wd], "spread": spread, "baseline_acc": baseline_acc,
-                "iteration_ratio": iteration_ratio}
-    if spread < min_spread:
-        return Verdict("smith-remark-3", NOT_REPRODUCED, evidence)
-    efficient = best_wd <= baseline_wd and by_wd[best_wd] >= baseline_acc - tolerance and iteration_ratio > 1
-    return Verdict("smith-remark-3", REPRODUCED if efficient else INCONCLUSIVE, evidence)
 
 
 def batch_size_tradeoff(by_tbs: dict[int, tuple[float, float]]) -> Verdict:

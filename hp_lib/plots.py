@@ -299,3 +299,40 @@ def overlay_paper_logs(fig, logs: dict[str, str], x: str = "iteration", y: str =
     if drawn:
         ax.legend(fontsize=8)
     return drawn
+
+
+STATUS_COLORS = {"reproduced": "#2ca02c", "not reproduced": "#d62728", "inconclusive": "#7f7f7f",
+                 "illustration": "#1f77b4"}
+
+
+def forest(records: list[dict], title: str | None = None):
+    """Each tested claim's mean effect and CI in units of its margin (the dashed lines at ±1: an interval
+    wholly beyond one decides), coloured by its verdict; a diamond marks the paper's effect where it reports
+    one. Illustrations and claims without an interval are listed at 0 without a bar."""
+    fig, ax = plt.subplots(figsize=(7.0, 0.32 * len(records) + 1.2))
+    for i, r in enumerate(records):
+        m = r["margin"] or 1.0  # a margin of 0 is drawn in the effect's own units
+        color = STATUS_COLORS[r["status"]]
+        if r["ci"]:
+            ax.plot([r["ci"][0] / m, r["ci"][1] / m], [i, i], color=color, lw=2)
+        if r["effect"] is not None:
+            ax.plot(r["effect"] / m, i, "o", color=color, ms=5)
+        else:  # an illustration, or a verdict with no effect measured: its status only
+            ax.plot(0, i, "s", color=color, ms=4)
+        if r.get("paper") is not None and r["kind"] == "test":
+            ax.plot(r["paper"] / m, i, "D", mfc="none", mec="black", ms=5)
+    for x in (-1, 1):
+        ax.axvline(x, color="black", lw=0.8, ls="--")
+    ax.axvline(0, color="black", lw=0.5)
+    ax.set_yticks(range(len(records)), [r["id"] for r in records], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("symlog", linthresh=3, linscale=1.5)  # paper effects can be tens of margins
+    ticks = [-100, -30, -10, -3, -1, 0, 1, 3, 10, 30, 100]
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.set_xlabel("effect / margin (the claimed direction positive; dashed: ±1 margin)")
+    handles = [plt.Line2D([], [], color=c, marker="o", lw=2, label=s) for s, c in STATUS_COLORS.items()]
+    handles.append(plt.Line2D([], [], marker="D", mfc="none", mec="black", ls="none", label="paper"))
+    ax.legend(handles=handles, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=5, frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig

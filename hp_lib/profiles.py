@@ -23,6 +23,7 @@ class Profile:
     threads: int    # per run; the CPU profiles run one single-thread run per core, measured faster for every
                     # analog than one run at a time on all cores (benchmarks/layout.py)
     precision: str  # "fp32", or "bf16" autocast
+    paired_seeds: tuple[int, ...]  # the seeds every arm of a tested comparison runs (the paper averages 4 runs)
 
     @property
     def accelerator(self) -> dict:
@@ -37,9 +38,10 @@ class Profile:
 
 
 PROFILES = {
-    "smoke": Profile("smoke", "tiny runs that prove every chapter executes (minutes)", (0,), "cpu", 1, "fp32"),
-    "cpu": Profile("cpu", "CPU-sized analogs of the paper's experiments (the published site)", (0, 1), "cpu", 1, "fp32"),
-    "full": Profile("full", "the paper's datasets and settings, on a GPU", (0, 1, 2, 3), "cuda", 4, "bf16"),
+    "smoke": Profile("smoke", "tiny runs that prove every chapter executes (minutes)", (0,), "cpu", 1, "fp32", (0, 1)),
+    "cpu": Profile("cpu", "CPU-sized analogs of the paper's experiments (the published site)", (0, 1), "cpu", 1, "fp32",
+                   (0, 1, 2, 3)),
+    "full": Profile("full", "the paper's datasets and settings, on a GPU", (0, 1, 2, 3), "cuda", 4, "bf16", (0, 1, 2, 3)),
 }
 
 

@@ -61,8 +61,9 @@ def test_every_english_cell_has_a_chinese_partner(root):
             assert len(en) == len(zh), f"{where}: {len(en)} English cells, {len(zh)} Chinese"
             en_text, zh_text = "\n".join(c.source for c in en), "\n".join(c.source for c in zh)
             assert LABEL.findall(en_text) == LABEL.findall(zh_text), f"{where}: anchors differ"
-            en_glue = GLUE.findall(en_text)
-            zh_glue = [g.removesuffix("-zh") for g in GLUE.findall(zh_text)]
+            # the same values, in the order each language's sentences put them
+            en_glue = sorted(GLUE.findall(en_text))
+            zh_glue = sorted(g.removesuffix("-zh") for g in GLUE.findall(zh_text))
             assert en_glue == zh_glue, f"{where}: pasted values differ: {en_glue} vs {zh_glue}"
 
 

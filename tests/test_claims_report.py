@@ -16,23 +16,6 @@ def test_super_convergence():
     assert v.status == NOT_REPRODUCED and v.evidence["iteration_ratio"] == 8
 
 
-def test_weight_decay_limits_lr():
-    paper = {1e-3: (0.0995, True), 1e-4: (0.9244, False), 1e-5: (0.8828, False), 1e-6: (0.8725, False)}
-    assert claims.weight_decay_limits_lr(paper, 1e-3).status == REPRODUCED  # the paper's own numbers
-    one_more_fails = {**paper, 1e-4: (0.50, False)}
-    assert claims.weight_decay_limits_lr(one_more_fails, 1e-3).status == INCONCLUSIVE
-    trains = {**paper, 1e-3: (0.91, False)}
-    assert claims.weight_decay_limits_lr(trains, 1e-3).status == NOT_REPRODUCED
-
-
-def test_remark_3():
-    by_wd = {1e-3: 0.0995, 1e-4: 0.9244, 1e-5: 0.8828, 1e-6: 0.8725}
-    assert claims.remark_3(by_wd, 0.9032, 1e-4, 8).status == REPRODUCED
-    assert claims.remark_3({**by_wd, 1e-3: 0.95}, 0.9032, 1e-4, 8).status == INCONCLUSIVE  # needs more WD
-    flat = {1e-3: 0.90, 1e-4: 0.91, 1e-5: 0.905, 1e-6: 0.90}
-    assert claims.remark_3(flat, 0.9032, 1e-4, 8).status == NOT_REPRODUCED
-
-
 def test_batch_size_tradeoff():
     paper_like = {128: (0.90, 0.30), 256: (0.91, 0.32), 512: (0.92, 0.33), 1024: (0.93, 0.35)}
     assert claims.batch_size_tradeoff(paper_like).status == REPRODUCED

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import lr_finder, plots, profiles, sweep
+from .. import glue, lr_finder, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
 
 DATASET_NAMES = {"mnist1d": "MNIST-1D", "cifar10": "CIFAR-10", "digits": "sklearn digits",
@@ -92,6 +92,95 @@ def final_stats(histories: list[History]) -> FinalStats:
     diverged = [h.attrs.get("diverged_step") for h in histories if h.attrs.get("status") == "diverged"]
     return FinalStats(len(histories), len(diverged), float(np.mean(accs)), std(accs), float(np.mean(losses)),
                       std(losses), float(best), tuple(diverged))
+
+
+def final_accuracy(histories: list[History], chance: float) -> np.ndarray:
+    """The last test accuracy of each run (one per seed), in points; a diverged run scores ``chance`` (the
+    accuracy of a constant guess), since its weights are no longer a network anyone would use."""
+    return np.array([100 * h.dropna(subset=["val_acc"])["val_acc"].iloc[-1] if h.attrs.get("status", "ok") == "ok"
+                     else chance for h in histories])
+
+
+ACCURACY = "accuracy"  # a final test accuracy in points: its margin is the binomial rule below
+
+
+@dataclass(frozen=True)
+class Test:
+    """One item of a chapter, tested: ``treated`` against ``baseline`` (an arm, or a tuple of arms that
+    ``treated`` must beat each of) on one ``measure`` of the arms' runs (one number per seed). ``claim`` is
+    the one line the record states, ``metric`` what the effect measures, ``paper`` the paper's own effect in
+    the same units, where it reports one.
+
+    A positive effect is the claimed direction: treated − baseline, or baseline − treated when
+    ``higher_is_better`` is false (a loss). The margin of an accuracy follows :func:`accuracy_margin`; any
+    other measure states its own ``margin`` and ``why_margin``.
+
+    ``measured`` is (seed spread of the effect, margin) as the ``cpu`` profile's runs gave them: the placebo
+    and positive controls of ``make test`` (:func:`controls`) run the criterion on synthetic seeds at that
+    spread."""
+    id: str
+    claim: str
+    treated: str
+    baseline: str | tuple[str, ...]
+    metric: str
+    paper: float | None = None
+    measure: str = ACCURACY
+    higher_is_better: bool = True
+    margin: float | None = None
+    why_margin: str = ""
+    form: str = verdicts.DIFFERENCE
+    measured: tuple[float, float] | None = None
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        return (self.treated, *(self.baseline if isinstance(self.baseline, tuple) else (self.baseline,)))
+
+    def criterion(self, margin: float, why_margin: str):
+        claim = verdicts.Claim(self.id, self.claim, self.metric, margin, why_margin, self.form, self.paper)
+        if isinstance(self.baseline, tuple):
+            return verdicts.BeatsEach(claim, self.treated, self.baseline)
+        return verdicts.Compare(claim, self.treated, self.baseline)
+
+    def decide(self, measures: dict[str, dict[str, np.ndarray]], n_eval: int) -> verdicts.Verdict:
+        """Decide on ``measures[self.measure]`` (arm -> one value per seed, seeds in the same order)."""
+        values = measures[self.measure]
+        if self.margin is None:
+            margin, why = accuracy_margin(values, self.arms, n_eval)
+        else:
+            margin, why = self.margin, self.why_margin
+        sign = 1.0 if self.higher_is_better else -1.0
+        return self.criterion(margin, why).decide({a: sign * np.asarray(values[a]) for a in self.arms})
+
+
+def controls(test: Test, n_seeds: int, draws: int = 200) -> dict:
+    """The test's placebo and positive controls (:func:`hp_lib.verdicts.controls`) at its measured spread."""
+    spread, margin = test.measured
+    return verdicts.controls(test.criterion(margin, "measured"), n_seeds, spread, draws)
+
+
+def accuracy_margin(values: dict[str, np.ndarray], arms, n_eval: int) -> tuple[float, str]:
+    """The margin of a test of final accuracies (points): two binomial standard errors of the evaluation set
+    at the compared arms' mean accuracy (a rule fixed before the runs; the same for either direction)."""
+    p = float(np.mean([values[a].mean() for a in arms])) / 100
+    return verdicts.accuracy_margin(n_eval, p), f"two binomial standard errors of {n_eval:,} evaluation samples"
+
+
+def decide(tests: list[Test], measures: dict[str, dict[str, np.ndarray]], n_eval: int) -> dict[str, verdicts.Verdict]:
+    """Every test decided on its measure, its line glued into the page as ``<id>-verdict``."""
+    out = {}
+    for test in tests:
+        out[test.id] = v = test.decide(measures, n_eval)
+        verdicts.glue_verdict(v)
+    return out
+
+
+def glue_arms(prefix: str, values: dict[str, np.ndarray], names: dict[str, str]) -> None:
+    """Glue each arm's mean ± std over seeds (points) as ``<prefix>-<name>``."""
+    glue.values({f"{prefix}-{name}": _mean_std(values[arm]) for arm, name in names.items()})
+
+
+def _mean_std(x: np.ndarray) -> str:
+    return f"{x.mean():.1f} ± {x.std(ddof=1):.1f}" if len(x) > 1 else f"{x.mean():.1f}"
 
 
 def ramp(start: float, end: float, steps: int) -> dict:

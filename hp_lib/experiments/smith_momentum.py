@@ -335,7 +335,7 @@ def claim_table_1(table: pd.DataFrame) -> claims.Verdict:
 
 def remark_5(v7a: claims.Verdict, v8a: claims.Verdict, vt1: claims.Verdict) -> claims.Verdict:
     verdict = claims.combine("smith-remark-5", {"fig-7a": v7a, "fig-8a": v8a, "table-1": vt1})
-    labels = claims.LABELS
+    labels = claims.labels()
     en = (f"The remark's three parts, tested above: the momentum changes the usable LR and too large a momentum "
           f"shows early (Fig. 7a: {labels['en'][v7a.status]}); a rising LR with falling momentum trains best (Fig. 8a: "
           f"{labels['en'][v8a.status]}; Table 1: {labels['en'][vt1.status]}).")

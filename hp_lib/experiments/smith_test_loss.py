@@ -265,7 +265,7 @@ def remark_2(poly_table: pd.DataFrame, mlp_table: pd.DataFrame) -> claims.Verdic
     poly = claims.remark_2(poly_table, "degree", agg="median")
     mlp = claims.remark_2(mlp_table, "width")
     verdict = claims.combine("smith-remark-2", {"polynomial": poly, "mlp": mlp})
-    labels = {v: (claims.LABELS["en"][v], claims.LABELS["zh"][v]) for v in claims.LABELS["en"]}
+    labels = {v: (claims.labels()["en"][v], claims.labels()["zh"][v]) for v in claims.labels()["en"]}
     p_en, p_zh = _trade_off_text(poly.evidence, "Polynomials", "多項式", "degree", "次數")
     m_en, m_zh = _trade_off_text(mlp.evidence, "MLPs", "MLP", "width", "寬度")
     e = mlp.evidence

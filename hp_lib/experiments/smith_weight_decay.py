@@ -230,7 +230,7 @@ def snapshot_tables(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def remark_6(v10: claims.Verdict, v11: claims.Verdict) -> claims.Verdict:
     verdict = claims.combine("smith-remark-6", {"fig-10": v10, "fig-11": v11})
-    labels = claims.LABELS
+    labels = claims.labels()
     en = (f"If the weight decay is the knob that balances the regularization of large learning rates, its best "
           f"value must move when the learning rates grow: Fig. 10 ({labels['en'][v10.status]}) and Fig. 11 "
           f"({labels['en'][v11.status]}) test that above.")
