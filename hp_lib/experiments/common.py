@@ -104,6 +104,13 @@ def final_accuracy(histories: list[History], chance: float) -> np.ndarray:
 ACCURACY = "accuracy"  # a final test accuracy in points: its margin is the binomial rule below
 
 
+def final_loss(histories: list[History], chance: float) -> np.ndarray:
+    """The last test loss of each run (one per seed); a diverged run scores ``chance``, the loss of the uniform
+    prediction (ln of the number of classes)."""
+    return np.array([h.dropna(subset=["val_loss"])["val_loss"].iloc[-1] if h.attrs.get("status", "ok") == "ok"
+                     else chance for h in histories])
+
+
 @dataclass(frozen=True)
 class Test:
     """One item of a chapter, tested: ``treated`` against ``baseline`` (an arm, or a tuple of arms that
