@@ -36,7 +36,7 @@ from pathlib import Path
 import yaml
 
 from . import parameters as parameters_lib
-from . import paths, profiles, verdicts
+from . import paths, profiles, terms, verdicts
 
 
 # chapters executed side by side; their runs still train one per core. One chapter at a time left the cores
@@ -60,21 +60,16 @@ class Language:
     search: str         # the search field's placeholder
 
 
-LANGUAGES = (
-    Language("en", "en", "English", "lang-en", "The hyper-parameter book",
-             "The hyper-parameter book contributors", "Search this book…"),
-    Language("zh-hant", "zh_TW", "繁體中文", "lang-zh", "超參數之書", "超參數之書的貢獻者", "搜尋本書…"),
-    Language("zh-hans", "zh_CN", "简体中文", "lang-zh", "超参数之书", "超参数之书的贡献者", "搜索本书…"),
-)
+@lru_cache(maxsize=1)
+def interface() -> dict:
+    """The site's own words per language (``book/text/interface.yml``)."""
+    return yaml.safe_load((paths.project_root() / "book" / "text" / "interface.yml").read_text(encoding="utf-8"))
+
+
+LANGUAGES = tuple(Language(code, sphinx, tag=tag, **interface()["languages"][code])
+                  for code, sphinx, tag in (("en", "en", "lang-en"), ("zh-hant", "zh_TW", "lang-zh"),
+                                            ("zh-hans", "zh_CN", "lang-zh")))
 LANG_TAGS = {"lang-en", "lang-zh"}
-
-# The part captions of _toc.yml in Traditional Chinese (zh-Hans is converted from them).
-PART_CAPTIONS_ZH = {"At a glance": "總覽", "Smith (2018)": "Smith(2018)", "The lecture": "課程", "The library": "函式庫"}
-
-# OpenCC's phrase-aware Taiwan→mainland conversion gets a few of the book's own terms wrong
-# (批次量 → 批量量); these are fixed after it, and tests/test_bilingual.py checks them.
-HANS_TERMS = {"批量量": "批量大小", "批次量": "批量大小", "设置档": "配置", "量测": "测量", "建置": "构建",
-              "判准": "判据"}
 
 
 # --- pages ------------------------------------------------------------------------------------------
@@ -219,7 +214,7 @@ class ExperimentBar:
 
 def to_hans(text: str) -> str:
     out = _opencc().convert(text)
-    for wrong, right in HANS_TERMS.items():
+    for wrong, right in terms.HANS_TERMS.items():
         out = out.replace(wrong, right)
     return out
 
@@ -264,15 +259,10 @@ class Stamp:
 
 def stamp_markdown(stamp: Stamp, lang: Language) -> str:
     """The front page's statement of how the site was built and how to rebuild it at the paper's scale."""
-    if lang.tag == "lang-en":
-        title = "How this site was built"
-        text = (f"With the `{stamp.profile}` profile on {stamp.built}, from commit `{stamp.commit}`. "
-                f"To rebuild it at the paper's scale on a GPU: `make book PROFILE=full`.")
-    else:
-        title = "本網站的建置方式"
-        text = (f"於 {stamp.built} 以 `{stamp.profile}` 設定檔建置,來自提交 `{stamp.commit}`。"
-                f"要在 GPU 上以論文的規模重建:`make book PROFILE=full`。")
-        title, text = (to_hans(title), to_hans(text)) if lang.code == "zh-hans" else (title, text)
+    words = interface()["stamp"]["en" if lang.tag == "lang-en" else "zh"]
+    title, text = words["title"], words["text"].format(profile=stamp.profile, built=stamp.built, commit=stamp.commit)
+    if lang.code == "zh-hans":
+        title, text = to_hans(title), to_hans(text)
     return f":::{{admonition}} {title}\n:class: build-stamp\n\n{text}\n:::"
 
 
@@ -357,7 +347,7 @@ def toc_in(lang: Language, root: Path) -> dict:
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     if lang.tag == "lang-zh":
         for part in toc.get("parts", []):
-            caption = PART_CAPTIONS_ZH[part["caption"]]
+            caption = interface()["part_captions"]["zh"][part["caption"]]
             part["caption"] = to_hans(caption) if lang.code == "zh-hans" else caption
     return toc
 
@@ -379,12 +369,13 @@ def landing_page(stamp: Stamp) -> str:
     """``index.html`` at the site's root: the three languages, and how the site was built."""
     links = "\n".join(f'    <li><a href="{lang.code}/index.html" hreflang="{lang.sphinx.replace("_", "-")}">'
                       f"{lang.label}</a> — {lang.title}</li>" for lang in LANGUAGES)
-    hant = (f"以 <code>{stamp.profile}</code> 設定檔建置。在 GPU 上以論文的規模重建:"
-            f"<code>make book PROFILE=full</code>。")
+    stamps = {k: v["landing"].format(profile=stamp.profile, built=stamp.built, commit=stamp.commit)
+              for k, v in interface()["stamp"].items()}
+    titles = " · ".join(lang.title for lang in LANGUAGES)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>The hyper-parameter book · 超參數之書 · 超参数之书</title>
+<title>{titles}</title>
 <link rel="icon" href="en/_static/favicon.svg" type="image/svg+xml">
 <style>body{{font-family:system-ui,sans-serif;max-width:38rem;margin:4rem auto;padding:0 1rem;line-height:1.6}}
 li{{font-size:1.3rem;margin:.4rem 0}}</style></head>
@@ -394,10 +385,9 @@ li{{font-size:1.3rem;margin:.4rem 0}}</style></head>
   <ul>
 {links}
   </ul>
-  <p class="build-stamp"><small>Built with profile <code>{stamp.profile}</code> on {stamp.built}, from commit
-  <code>{stamp.commit}</code>. To rebuild it at the paper's scale on a GPU: <code>make book PROFILE=full</code>.<br>
-  <span lang="zh-Hant">{hant}</span><br>
-  <span lang="zh-Hans">{to_hans(hant)}</span></small></p>
+  <p class="build-stamp"><small>{stamps["en"]}<br>
+  <span lang="zh-Hant">{stamps["zh"]}</span><br>
+  <span lang="zh-Hans">{to_hans(stamps["zh"])}</span></small></p>
 </body>
 </html>
 """

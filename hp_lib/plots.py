@@ -88,12 +88,12 @@ def _record(fig_id: str, image: Path, profile: str, dataset: str, model: str, hi
 
 def provenance_line(p: dict, zh: bool = False) -> str:
     """One line under a figure: profile, analog dataset and model, seeds, commit and run time."""
+    from .build import interface
+
     seeds = ", ".join(str(s) for s in p["seeds"]) or "-"
-    if zh:
-        return (f"設定檔 {p['profile']} · {p['dataset']} · {p['model']} · 種子 {seeds} · "
-                f"提交 {p['commit']} · 執行時間 {p['run_seconds']:.0f} 秒")
-    return (f"profile {p['profile']} · {p['dataset']} · {p['model']} · seeds {seeds} · "
-            f"commit {p['commit']} · run time {p['run_seconds']:.0f} s")
+    return interface()["provenance"]["zh" if zh else "en"].format(
+        profile=p["profile"], dataset=p["dataset"], model=p["model"], seeds=seeds, commit=p["commit"],
+        seconds=f"{p['run_seconds']:.0f}")
 
 
 def _glue(fig_id: str, image: Path, provenance: dict) -> None:

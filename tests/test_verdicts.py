@@ -120,7 +120,7 @@ def test_sentences_and_record_in_both_languages():
     assert v.status == V.REPRODUCED
     en, zh = V.line(v, "en"), V.line(v, "zh")
     assert en.startswith("**Verdict: reproduced.**") and "4 paired seeds" in en
-    assert zh.startswith("**判定:重現**") and "信賴區間" in zh
+    assert zh.startswith("**判定：重現**") and "信賴區間" in zh
     record = json.loads(json.dumps(v.record()))
     for key in ("id", "chapter", "claim", "kind", "form", "status", "effect", "ci", "margin", "n_seeds", "paper",
                 "reason"):
