@@ -523,13 +523,30 @@ def _parse_value(text: str):
         return text
 
 
-def print_controls() -> None:
-    """Each tested claim's false-decision rate with no effect (placebo) and its power at twice its margin."""
+def print_controls(measure: bool = False) -> None:
+    """Each tested claim's false-decision rate with no effect (placebo) and its power at twice its margin; with
+    ``measure``, the ``measured=(spread, margin)`` of each test from the cpu build's records instead."""
+    import numpy as np
+
     from .experiments import common, tests
 
     n = len(profiles.get("cpu").paired_seeds)
+    if measure:
+        records = {r["id"]: r for r in verdicts.gather("cpu")}
+        for test in tests():
+            r = records.get(test.id)
+            if r is None or len(r.get("effects") or []) < 2:
+                print(f"{test.id:<28} no cpu record with two or more seeds")
+                continue
+            spread = float(np.std(r["effects"], ddof=1))
+            floor = common.resolution_floor(spread, len(r["effects"]), len(test.arms) - 1)
+            print(f"{test.id:<28} measured=({spread:.3g}, {max(r['margin'], floor):.3g})")
+        return
     print(f"{'claim':<28} {'seeds':>5} {'spread':>7} {'margin':>7} {'placebo':>8} {'power':>6}")
     for test in tests():
+        if test.measured is None:
+            print(f"{test.id:<28} not measured on the cpu profile's runs")
+            continue
         c = common.controls(test, n)
         print(f"{test.id:<28} {n:>5} {c['spread']:>7.2f} {c['margin']:>7.2f} {c['placebo']:>8.1%} {c['power']:>6.1%}")
 
@@ -544,7 +561,9 @@ def main(argv=None) -> int:
     r.add_argument("--profile", default="cpu", help=f"one of: {', '.join(profiles.PROFILES)}")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     r.add_argument("-o", "--output", type=Path, help="executed notebook (default _build/executed/PROFILE/)")
-    sub.add_parser("controls", help="the placebo and positive controls of every tested claim (false-decision rates)")
+    c = sub.add_parser("controls", help="the placebo and positive controls of every tested claim (false-decision rates)")
+    c.add_argument("--measure", action="store_true",
+                   help="print each test's measured seed spread and margin from the last cpu build instead")
     for command in (b, r):
         command.add_argument("--executor", default="local",
                              help="where the chapters' runs train: local (worker processes, default) or ray")
@@ -554,7 +573,7 @@ def main(argv=None) -> int:
                              help="torch.compile the models (worth it for the full profile's long runs on a GPU)")
     args = parser.parse_args(argv)
     if args.command == "controls":
-        print_controls()
+        print_controls(args.measure)
         return 0
     try:
         profiles.get(args.profile)

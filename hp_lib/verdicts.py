@@ -153,14 +153,19 @@ def interval(d: np.ndarray, level: float, method: str = "t") -> tuple[float, flo
 
 def detectable_effect(d: np.ndarray, claim: Claim) -> float:
     """The smallest true effect that these seeds (their number and spread) decide in the claimed direction
-    with probability POWER: the margin plus (t_{1-a/2} + t_POWER) standard errors (for equivalence: the
-    band minus that, the largest true difference still shown equivalent)."""
-    n = len(d)
-    se = float(np.std(d, ddof=1)) / math.sqrt(n)
-    alpha = 1 - CONFIDENCE[claim.form]
-    quantiles = (stats.t.ppf(1 - alpha / 2, n - 1) if claim.form == DIFFERENCE else stats.t.ppf(1 - alpha, n - 1))
-    reach = float((quantiles + stats.t.ppf(POWER, n - 1)) * se)
+    with probability POWER: the margin plus :func:`resolution` (for equivalence: the band minus it, the largest
+    true difference still shown equivalent)."""
+    reach = resolution(float(np.std(d, ddof=1)), len(d), claim.form)
     return claim.margin + reach if claim.form == DIFFERENCE else claim.margin - reach
+
+
+def resolution(spread: float, n: int, form: str = DIFFERENCE, power: float = POWER) -> float:
+    """How far beyond a bound a true effect must lie for ``n`` seeds whose effects spread by ``spread``
+    (standard deviation) to put the CI past that bound with probability ``power``:
+    (t_{1-a/2} + t_power) standard errors (one-sided t_{1-a} for equivalence)."""
+    alpha = 1 - CONFIDENCE[form]
+    quantile = stats.t.ppf(1 - alpha / 2, n - 1) if form == DIFFERENCE else stats.t.ppf(1 - alpha, n - 1)
+    return float((quantile + stats.t.ppf(power, n - 1)) * spread / math.sqrt(n))
 
 
 def ruled(id: str, claim: str, status: str) -> Verdict:

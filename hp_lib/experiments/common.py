@@ -122,9 +122,11 @@ class Test:
     ``higher_is_better`` is false (a loss). The margin of an accuracy follows :func:`accuracy_margin`; any
     other measure states its own ``margin`` and ``why_margin``.
 
-    ``measured`` is (seed spread of the effect, margin) as the ``cpu`` profile's runs gave them: the placebo
+    ``measured`` is (seed spread of the effect, margin) as the ``cpu`` profile's runs gave them. The placebo
     and positive controls of ``make test`` (:func:`controls`) run the criterion on synthetic seeds at that
-    spread."""
+    spread; and at ``cpu`` the margin is never below what its seeds resolve at that spread
+    (:func:`resolution_floor`), so that an effect of twice the margin is decided with at least 80 %
+    probability: an effect smaller than the seeds can resolve is not claimed either way."""
     id: str
     claim: str
     treated: str
@@ -148,15 +150,28 @@ class Test:
             return verdicts.BeatsEach(claim, self.treated, self.baseline)
         return verdicts.Compare(claim, self.treated, self.baseline)
 
-    def decide(self, measures: dict[str, dict[str, np.ndarray]], n_eval: int) -> verdicts.Verdict:
+    def decide(self, measures: dict[str, dict[str, np.ndarray]], n_eval: int,
+               profile: str | None = None) -> verdicts.Verdict:
         """Decide on ``measures[self.measure]`` (arm -> one value per seed, seeds in the same order)."""
         values = measures[self.measure]
         if self.margin is None:
             margin, why = accuracy_margin(values, self.arms, n_eval)
         else:
             margin, why = self.margin, self.why_margin
+        if profile == "cpu" and self.measured is not None:
+            floor = resolution_floor(self.measured[0], len(values[self.treated]), len(self.arms) - 1)
+            if floor > margin:
+                margin, why = floor, (f"the effect {len(values[self.treated])} seeds resolve at the seed spread of "
+                                      f"{self.measured[0]:.2g} measured on this profile's runs (larger than {why})")
         sign = 1.0 if self.higher_is_better else -1.0
         return self.criterion(margin, why).decide({a: sign * np.asarray(values[a]) for a in self.arms})
+
+
+def resolution_floor(spread: float, n_seeds: int, comparisons: int = 1) -> float:
+    """The smallest margin that ``n_seeds`` seeds with effects spread by ``spread`` can test: an effect of
+    twice it is decided with 90 % probability (:func:`hp_lib.verdicts.resolution`), in each of
+    ``comparisons`` comparisons that must all be decided (a treated arm that beats each of several)."""
+    return verdicts.resolution(spread, n_seeds, power=0.90 ** (1 / comparisons))
 
 
 def controls(test: Test, n_seeds: int, draws: int = 200) -> dict:
@@ -172,11 +187,12 @@ def accuracy_margin(values: dict[str, np.ndarray], arms, n_eval: int) -> tuple[f
     return verdicts.accuracy_margin(n_eval, p), f"two binomial standard errors of {n_eval:,} evaluation samples"
 
 
-def decide(tests: list[Test], measures: dict[str, dict[str, np.ndarray]], n_eval: int) -> dict[str, verdicts.Verdict]:
+def decide(tests: list[Test], measures: dict[str, dict[str, np.ndarray]], n_eval: int,
+           profile: str | None = None) -> dict[str, verdicts.Verdict]:
     """Every test decided on its measure, its line glued into the page as ``<id>-verdict``."""
     out = {}
     for test in tests:
-        out[test.id] = v = test.decide(measures, n_eval)
+        out[test.id] = v = test.decide(measures, n_eval, profile)
         verdicts.glue_verdict(v)
     return out
 
