@@ -540,7 +540,8 @@ def print_controls(measure: bool = False) -> None:
                 continue
             spread = float(np.std(r["effects"], ddof=1))
             floor = common.resolution_floor(spread, len(r["effects"]), len(test.arms) - 1)
-            print(f"{test.id:<28} measured=({spread:.3g}, {max(r['margin'], floor):.3g})")
+            margin = max(r["margin"], floor) if test.form == verdicts.DIFFERENCE else r["margin"]
+            print(f"{test.id:<28} measured=({spread:.3g}, {margin:.3g})")
         return
     print(f"{'claim':<28} {'seeds':>5} {'spread':>7} {'margin':>7} {'placebo':>8} {'power':>6}")
     for test in tests():
