@@ -530,7 +530,6 @@ def print_controls(measure: bool = False) -> None:
 
     from .experiments import common, tests
 
-    n = len(profiles.get("cpu").paired_seeds)
     if measure:
         records = {r["id"]: r for r in verdicts.gather("cpu")}
         for test in tests():
@@ -541,15 +540,15 @@ def print_controls(measure: bool = False) -> None:
             spread = float(np.std(r["effects"], ddof=1))
             floor = common.resolution_floor(spread, len(r["effects"]), len(test.arms) - 1)
             margin = max(r["margin"], floor) if test.form == verdicts.DIFFERENCE else r["margin"]
-            print(f"{test.id:<28} measured=({spread:.3g}, {margin:.3g})")
+            print(f"{test.id:<28} measured=({spread:.3g}, {margin:.3g}, {len(r['effects'])})")
         return
     print(f"{'claim':<28} {'seeds':>5} {'spread':>7} {'margin':>7} {'placebo':>8} {'power':>6}")
     for test in tests():
         if test.measured is None:
             print(f"{test.id:<28} not measured on the cpu profile's runs")
             continue
-        c = common.controls(test, n)
-        print(f"{test.id:<28} {n:>5} {c['spread']:>7.2f} {c['margin']:>7.2f} {c['placebo']:>8.1%} {c['power']:>6.1%}")
+        c = common.controls(test)
+        print(f"{test.id:<28} {c['n_seeds']:>5} {c['spread']:>7.2f} {c['margin']:>7.2f} {c['placebo']:>8.1%} {c['power']:>6.1%}")
 
 
 def main(argv=None) -> int:

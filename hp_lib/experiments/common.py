@@ -122,7 +122,7 @@ class Test:
     ``higher_is_better`` is false (a loss). The margin of an accuracy follows :func:`accuracy_margin`; any
     other measure states its own ``margin`` and ``why_margin``.
 
-    ``measured`` is (seed spread of the effect, margin) as the ``cpu`` profile's runs gave them. The placebo
+    ``measured`` is (seed spread of the effect, margin, seeds) as the ``cpu`` profile's runs gave them. The placebo
     and positive controls of ``make test`` (:func:`controls`) run the criterion on synthetic seeds at that
     spread; and at ``cpu`` the margin is never below what its seeds resolve at that spread
     (:func:`resolution_floor`), so that an effect of twice the margin is decided with at least 80 %
@@ -138,7 +138,7 @@ class Test:
     margin: float | None = None
     why_margin: str = ""
     form: str = verdicts.DIFFERENCE
-    measured: tuple[float, float] | None = None
+    measured: tuple[float, float, int] | None = None
 
     @property
     def arms(self) -> tuple[str, ...]:
@@ -176,9 +176,10 @@ def resolution_floor(spread: float, n_seeds: int, comparisons: int = 1) -> float
     return verdicts.resolution(spread, n_seeds, power=0.90 ** (1 / comparisons))
 
 
-def controls(test: Test, n_seeds: int, draws: int = 200) -> dict:
-    """The test's placebo and positive controls (:func:`hp_lib.verdicts.controls`) at its measured spread."""
-    spread, margin = test.measured
+def controls(test: Test, draws: int = 200) -> dict:
+    """The test's placebo and positive controls (:func:`hp_lib.verdicts.controls`) at its measured spread,
+    margin and number of seeds."""
+    spread, margin, n_seeds = test.measured
     return verdicts.controls(test.criterion(margin, "measured"), n_seeds, spread, draws)
 
 
