@@ -13,7 +13,9 @@ the batch size, the momentum and the weight decay, then a training run with them
    value to half its length, then each value continued from there; lowest final validation loss wins.
 
 Then the recommendation (1cycle with cyclical momentum) and a plain baseline (constant LR 0.01, momentum
-0.9, WD 5e-4: Caffe's LeNet defaults) train for the same number of steps.
+0.9, WD 5e-4: Caffe's LeNet defaults) train for the same number of steps, scored on the validation split the
+choices were made on (``compare=False`` skips this; ``Report.config`` is the recommendation as a config, for a
+fairer comparison on held-out data: ``hp_lib.experiments.smith_checklist`` does one).
 
 ``run(model, data, ...)`` takes either names (a model of :mod:`hp_lib.models` and a dataset of
 :mod:`hp_lib.data`: every run goes through the result cache and the parallel sweep) or a reader's own
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import claims, lr_finder, sweep
+from . import lr_finder, sweep
 from .data import Dataset
 from .train import History, RunConfig, train
 
@@ -48,6 +50,7 @@ class Report:
     table: pd.DataFrame          # one row per step: setting, value, how it was found
     comparison: pd.DataFrame     # recommendation against baseline: final validation loss and accuracy
     histories: dict[str, list[History]] = field(default_factory=dict)
+    config: RunConfig | None = None  # the recommendation as a run config (named model and data; else None)
 
 
 def tensors(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
@@ -120,12 +123,15 @@ def _one_significant(x: float) -> float:
 def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_sizes=(32, 64, 128, 256, 512),
         min_steps_per_epoch: int = 20, short_steps: int = 200, train_steps: int = 1_000, deep: bool | None = None,
         weight_decays=None, seed: int = 0, eval_every: int | None = None, device: str = "cpu", threads: int = 1,
-        precision: str = "fp32", compile: bool = False, n_train: int | None = None, n_val: int | None = None) -> Report:
+        precision: str = "fp32", compile: bool = False, n_train: int | None = None, n_val: int | None = None,
+        n_test: int | None = None, compare: bool = True) -> Report:
     """Run the four steps of the checklist on ``model`` and ``data`` (names, or a module and a Dataset), then
-    train the recommendation against the baseline; return a :class:`Report`."""
+    (``compare``) train the recommendation against the baseline; return a :class:`Report`. With named data,
+    ``n_test`` holds out a test split that no step reads (default: none when ``n_train`` is given)."""
     runner = _Runner(model, data)
     if runner.named:
-        base = RunConfig(dataset=data, model=model, n_train=n_train, n_val=n_val, n_test=0 if n_train else None,
+        n_test = n_test if n_test is not None else (0 if n_train else None)
+        base = RunConfig(dataset=data, model=model, n_train=n_train, n_val=n_val, n_test=n_test,
                          train_probe=False, seed=seed, device=device, threads=threads, precision=precision, compile=compile)
         from .train import load_data
         from . import models as models_lib
@@ -147,7 +153,7 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
     probe = lr_finder.config(base.replace(batch_size=bs0, momentum=0.9, weight_decay=1e-4 if deep else 1e-3),
                              0.0, range_end, range_steps, "linear", every)
     (h_range,) = runner.run([probe], "checklist: LR range test")
-    ev = claims.stable_part(lr_finder.evaluations(h_range))
+    ev = lr_finder.stable_part(lr_finder.evaluations(h_range))
     max_lr = float(ev["lr"][ev["val_loss"].idxmin()])
     if max_lr <= 0:
         raise ValueError("the LR range test found no learning rate that lowers the validation loss; "
@@ -191,16 +197,18 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
 
     # the recommendation against the plain baseline, same steps
     recommended = parent.replace(snapshot_at=(), weight_decay=weight_decay)
-    baseline = base.replace(batch_size=128 if len(dataset.y_train) // 128 >= min_steps_per_epoch else batch_size,
-                            steps=train_steps, eval_every=max(1, train_steps // 10), **BASELINE)
-    h_rec, h_base = runner.run([recommended, baseline], "checklist: recommendation vs baseline")
-    histories.update({"recommendation": [h_rec], "baseline": [h_base]})
-    comparison = pd.DataFrame([_summary("recommendation (1cycle)", recommended, h_rec),
-                               _summary("baseline (constant LR 0.01)", baseline, h_base)]).set_index("run")
+    comparison = pd.DataFrame()
+    if compare:
+        baseline = base.replace(batch_size=128 if len(dataset.y_train) // 128 >= min_steps_per_epoch else batch_size,
+                                steps=train_steps, eval_every=max(1, train_steps // 10), **BASELINE)
+        h_rec, h_base = runner.run([recommended, baseline], "checklist: recommendation vs baseline")
+        histories.update({"recommendation": [h_rec], "baseline": [h_base]})
+        comparison = pd.DataFrame([_summary("recommendation (1cycle)", recommended, h_rec),
+                                   _summary("baseline (constant LR 0.01)", baseline, h_base)]).set_index("run")
     recommendation = {"max_lr": max_lr, "min_lr": min_lr, "batch_size": batch_size, "momentum": momentum,
                       "min_momentum": 0.85, "weight_decay": weight_decay, "steps": train_steps}
     table = pd.DataFrame(rows, columns=["step", "setting", "value", "how it was found"]).set_index(["step", "setting"])
-    return Report(recommendation, table, comparison, histories)
+    return Report(recommendation, table, comparison, histories, recommended if runner.named else None)
 
 
 def _one_cycle(max_lr: float, min_lr: float, momentum: float, steps: int) -> dict:

@@ -73,6 +73,19 @@ def evaluations(history: History, beta: float = 0.98) -> pd.DataFrame:
     return ev.reset_index(drop=True)
 
 
+def stable_part(ev: pd.DataFrame, blowup: float = 2.0) -> pd.DataFrame:
+    """The evaluations of a range test before it blows up: before the first non-finite validation loss or the
+    first one above ``blowup`` times the lowest seen so far."""
+    losses = ev["val_loss"].to_numpy()
+    best, end = np.inf, len(losses)
+    for i, v in enumerate(losses):
+        if not np.isfinite(v) or v > blowup * best:
+            end = i
+            break
+        best = min(best, v)
+    return ev.iloc[:end]
+
+
 def suggest(history: History, beta: float = 0.98) -> dict:
     """Two usual readings of a range test: the LR of steepest descent of the smoothed training loss, and
     the LR at its minimum divided by 10."""

@@ -156,7 +156,7 @@ def generalization_error(evaluations, windows=(), log_x=False, title=None):
     _shade(ax, list(windows), "val. loss rises (overfitting)")
     ax.axhline(0, color="black", lw=0.6)
     # frame the part before the blow-up; what comes after leaves the frame
-    from .claims import stable_part
+    from .lr_finder import stable_part
 
     stable = stable_part(_mean_by(evaluations, "step", ["lr", "val_loss", "generalization_error"]))
     lo, hi = stable["generalization_error"].min(), stable["generalization_error"].max()

@@ -40,7 +40,6 @@ POWER = 0.80  # the power at which the detectable effect is stated
 CLEARS, AGAINST, STRADDLES, WITHIN, SHOWN = "clears", "against", "straddles", "within", "shown"
 EQUIVALENT, DIFFERENT, BAND_STRADDLES = "equivalent", "different", "band_straddles"
 ONE_SEED, NO_SPREAD = "one_seed", "no_spread"
-RULE = "rule"  # decided by a threshold rule on seed means, without an interval
 
 
 @dataclass(frozen=True)
@@ -166,12 +165,6 @@ def resolution(spread: float, n: int, form: str = DIFFERENCE, power: float = POW
     alpha = 1 - CONFIDENCE[form]
     quantile = stats.t.ppf(1 - alpha / 2, n - 1) if form == DIFFERENCE else stats.t.ppf(1 - alpha, n - 1)
     return float((quantile + stats.t.ppf(power, n - 1)) * spread / math.sqrt(n))
-
-
-def ruled(id: str, claim: str, status: str) -> Verdict:
-    """A verdict decided by a threshold rule on seed means (no interval, no margin): recorded as such."""
-    return Verdict(id=id, claim=claim, kind=TEST, form=DIFFERENCE, status=status, effect=None, ci=None, margin=None,
-                   n_seeds=0, paper=None, reason=RULE)
 
 
 def illustration(id: str, claim: str, why: str = "") -> Verdict:

@@ -38,6 +38,16 @@ def test_checklist_on_named_model_and_data_is_cached(monkeypatch):
     assert again.recommendation == report.recommendation
 
 
+def test_checklist_can_hold_out_a_test_split_and_skip_its_comparison():
+    report = checklist.run("mlp", "digits", n_train=400, n_val=200, n_test=100, compare=False, **SMALL)
+    assert report.comparison.empty and "recommendation" not in report.histories
+    cfg = report.config  # the recommendation as a config, for a comparison elsewhere
+    assert (cfg.n_train, cfg.n_val, cfg.n_test) == (400, 200, 100)
+    assert cfg.batch_size == report.recommendation["batch_size"] and cfg.steps == report.recommendation["steps"]
+    assert cfg.weight_decay == report.recommendation["weight_decay"] and not cfg.snapshot_at
+    assert cfg.lr["max_lr"] == report.recommendation["max_lr"] and cfg.momentum["min_momentum"] == 0.85
+
+
 def test_checklist_on_a_readers_model_and_tensors():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(600, 8, generator=g)

@@ -1,4 +1,6 @@
-"""Choosing hyper-parameters: the grid/random search layouts, the recipe's checks, and their verdicts."""
+"""Choosing hyper-parameters (lecture-f14 … f19, f28, notes-x1, x7): the tests declared before any run, the rules
+that choose on data the tests never score, the measures on constructed histories, the configs of the compared
+runs, and the experiments at smoke."""
 
 import math
 
@@ -6,9 +8,57 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hp_lib import claims
-from hp_lib.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from hp_lib import profiles, verdicts
 from hp_lib.experiments import lecture_choosing as lc
+
+STABLE_IDS = {"lecture-f14", "lecture-f15", "lecture-f16", "lecture-f17", "lecture-f18", "lecture-f19", "lecture-f28",
+              "notes-x1", "notes-x7"}
+
+
+def test_every_stable_id_is_a_test_or_an_illustration_once():
+    tested = {t.id for t in lc.TESTS if t.id not in lc.DIAGNOSIS_TESTS} | {"lecture-f17"}
+    assert tested | set(lc.ILLUSTRATIONS) == STABLE_IDS and not tested & set(lc.ILLUSTRATIONS)
+    assert len(lc.DIAGNOSIS_TESTS) == 6 and len({t.id for t in lc.TESTS}) == len(lc.TESTS)
+    for t in lc.TESTS:  # a measure other than an accuracy states its margin
+        assert (t.margin is None) == (t.measure in ("accuracy", "training accuracy")), t.id
+        assert t.margin is None or t.why_margin
+
+
+def _verdict(id, status, lo, hi, margin=1.0):
+    return verdicts.Verdict(id=id, claim="c", kind=verdicts.TEST, form=verdicts.DIFFERENCE, status=status,
+                            effect=(lo + hi) / 2, ci=(lo, hi), margin=margin, n_seeds=5, paper=None, reason=verdicts.CLEARS)
+
+
+def test_all_of_holds_only_when_every_part_does_and_shows_the_part_that_binds():
+    yes, maybe, no = verdicts.REPRODUCED, verdicts.INCONCLUSIVE, verdicts.NOT_REPRODUCED
+    # in units of its margin, c's interval (20 … 30, margin 10) starts further beyond it than b's (1.5 …, margin 1)
+    parts = [_verdict("a", yes, 3, 5), _verdict("b", yes, 1.5, 4), _verdict("c", yes, 20, 30, margin=10)]
+    whole = lc.all_of("w", "all", parts)
+    assert (whole.id, whole.status, whole.ci) == ("w", yes, (1.5, 4)) and whole.metric.startswith("b:")
+    whole = lc.all_of("w", "all", parts + [_verdict("d", maybe, -0.5, 2)])
+    assert (whole.status, whole.ci) == (maybe, (-0.5, 2))
+    whole = lc.all_of("w", "all", parts + [_verdict("d", maybe, -0.5, 2), _verdict("e", no, -4, -2)])
+    assert (whole.status, whole.ci) == (no, (-4, -2))
+
+
+def test_early_stopping_chooses_on_selection_seeds_and_scores_on_others():
+    scored = {c.seed for c in lc.early_stopping_configs("cpu")}
+    chosen = {c.seed for c in lc.early_stopping_selection_configs("cpu")}
+    assert scored == set(profiles.get("cpu").cheap_seeds) and chosen and not scored & chosen
+    ev = pd.DataFrame({"step": [-1, 9, 19], "val_loss": [2.3, 0.5, 0.9], "val_acc": [0.1, 0.8, 0.78]})
+    ev.attrs["status"] = "ok"
+    assert lc._at(ev, 9, "val_loss", math.log(10)) == 0.5 and lc._at(ev, None, "val_loss", math.log(10)) == 0.9
+
+
+def test_each_seed_draws_its_own_random_trials_and_the_same_grid():
+    configs = lc.grid_vs_random_configs("cpu")
+    seeds = profiles.get("cpu").cheap_seeds
+    assert set(configs) == {(kind, s) for kind in ("grid", "random") for s in seeds}
+    grids = {tuple((c.lr, c.weight_decay) for c in configs[("grid", s)]) for s in seeds}
+    draws = {tuple((c.lr, c.weight_decay) for c in configs[("random", s)]) for s in seeds}
+    assert len(grids) == 1 and len(draws) == len(seeds)
+    assert all(len(cs) == 9 and all(c.seed == s for c in cs) for (_, s), cs in configs.items())
+    assert len({c.lr for c in configs[("grid", 0)]}) == 3 and len({c.lr for c in configs[("random", 0)]}) == 9
 
 
 def test_a_grid_tries_three_values_of_each_parameter_random_search_nine():
@@ -26,56 +76,11 @@ def test_recipe_steps_1_to_3_at_smoke():
     assert abs(r["initial_loss"] - math.log(10)) < 0.25  # small random weights: about ln C
     assert r["good_lrs"] and set(r["good_lrs"]) <= {1.0, 1e-1, 1e-2, 1e-3, 1e-4}
     assert 1e-4 not in r["good_lrs"]  # 100 iterations at 1e-4 barely move the loss
-
-
-def test_early_stopping_verdict():
-    assert claims.early_stopping("c", 0.20, 0.30, 0.05, 0.001).status == REPRODUCED
-    assert claims.early_stopping("c", 0.20, 0.20, 0.05, 0.001).status == NOT_REPRODUCED  # no rise
-
-
-def test_random_beats_grid_verdict():
-    grid, rand = np.array([0.6, 0.7]), np.array([0.8, 0.9])
-    assert claims.random_beats_grid("c", grid, rand, 0.90, 0.92).status == REPRODUCED
-    assert claims.random_beats_grid("c", grid, rand, 0.95, 0.92).status == INCONCLUSIVE
-    assert claims.random_beats_grid("c", rand, grid, 0.90, 0.92).status == NOT_REPRODUCED
-
-
-def test_recipe_sanity_verdict():
-    assert claims.recipe_sanity("c", 2.31, math.log(10), 1.0, [0.1]).status == REPRODUCED
-    assert claims.recipe_sanity("c", 4.0, math.log(10), 1.0, [0.1]).status == NOT_REPRODUCED  # bad initial loss
-    assert claims.recipe_sanity("c", 2.31, math.log(10), 0.9, [0.1]).status == NOT_REPRODUCED
-    assert claims.recipe_sanity("c", 2.31, math.log(10), 1.0, []).status == NOT_REPRODUCED
-
+    v = lc.judge_recipe(r, "smoke")
+    assert v.form == verdicts.EQUIVALENCE and v.n_seeds == len(profiles.get("smoke").cheap_seeds)
 
 
 # --- lecture-f17: the learning-curve cases -------------------------------------------------------------------
-
-def _cases(**changes) -> dict:
-    """Numbers that show every case as the lecture describes it; ``changes`` overrides one case's numbers."""
-    cases = {"bad_init": {"flat_bad": 200, "flat_good": 25, "final_over_initial": 0.01},
-             "plateau": {"fall_before_decay": 0.1, "decay_gain": 0.6},
-             "decay_too_early": {"still_falling": 0.3, "early_penalty": 1.0},
-             "train_longer": {"slope": 0.05, "gain": 0.06},
-             "overfitting": {"gap": 0.2, "gap_more_data": 0.02},
-             "underfitting": {"gap": 0.01, "train_acc": 0.5, "train_acc_bigger": 1.0}}
-    for case, numbers in changes.items():
-        cases[case] = {**cases[case], **numbers}
-    return cases
-
-
-def test_learning_curve_cases_verdict():
-    assert claims.learning_curve_cases("c", _cases()).status == REPRODUCED
-    one_fails = claims.learning_curve_cases("c", _cases(plateau={"fall_before_decay": 0.5}))  # no plateau
-    assert one_fails.status == INCONCLUSIVE and one_fails.evidence["plateau"] is False
-    four_fail = _cases(bad_init={"flat_bad": 50}, train_longer={"slope": 0.0}, overfitting={"gap": 0.03},
-                       underfitting={"gap": -0.2})
-    assert claims.learning_curve_cases("c", four_fail).status == NOT_REPRODUCED
-    # each case's own threshold: a drop that never comes, a decay that does not help, a gap that more data widens
-    assert not claims.learning_curve_cases("c", _cases(bad_init={"final_over_initial": 0.9})).evidence["bad_init"]
-    assert not claims.learning_curve_cases("c", _cases(decay_too_early={"early_penalty": 0.0})).evidence["decay_too_early"]
-    assert not claims.learning_curve_cases("c", _cases(overfitting={"gap_more_data": 0.3})).evidence["overfitting"]
-    assert not claims.learning_curve_cases("c", _cases(underfitting={"train_acc": 0.95})).evidence["underfitting"]
-
 
 def _history(steps, **columns) -> pd.DataFrame:
     return pd.DataFrame({"step": steps, **columns})
@@ -94,6 +99,12 @@ def test_curve_measurements_on_constructed_histories():
     assert gap == pytest.approx(0.25) and train_acc == pytest.approx(1.0)
 
 
+def test_flat_evaluations_count_until_the_loss_falls_below_nine_tenths():
+    h = _history([-1, 9, 19, 29, 39], train_eval_loss=[2.3, 2.29, 2.2, 1.0, 0.1], val_loss=[2.3] * 5)
+    assert lc._flat_evaluations(h) == 3
+    assert lc._flat_evaluations(h.iloc[:3]) == 3  # never: every evaluation
+
+
 def test_diagnosis_runs_differ_only_in_what_makes_each_case():
     configs = lc.diagnosis_configs("cpu", seeds=(0,))
     ref = configs["reference"][0]
@@ -106,19 +117,17 @@ def test_diagnosis_runs_differ_only_in_what_makes_each_case():
 
 # --- lecture-f19 and notes-x1: the update/weight ratio -----------------------------------------------------
 
-def test_update_ratio_sides_verdict():
-    loss = {1e-3: 1.0, 1e-2: 0.2, 1e-1: 0.1, 1.0: 2.0}  # best LR: 0.1
-    assert claims.update_ratio_sides("c", {1e-3: 1e-5, 1e-2: 1e-4, 1e-1: 1e-3, 1.0: 1e-1}, loss).status == REPRODUCED
-    one_wrong = claims.update_ratio_sides("c", {1e-3: 1e-5, 1e-2: 5e-3, 1e-1: 1e-2, 1.0: 1e-1}, loss)
-    assert one_wrong.status == INCONCLUSIVE and one_wrong.evidence["agrees"] == {1e-3: True, 1e-2: False, 1.0: True}
-    assert claims.update_ratio_sides("c", {1e-3: 1e-2, 1e-2: 1e-2, 1e-1: 1e-2, 1.0: 1e-4}, loss).status == NOT_REPRODUCED
-
-
-def test_update_ratio_near_target_verdict():
-    assert claims.update_ratio_near_target("c", {"a": 1e-3, "b": 5e-3}).status == REPRODUCED
-    assert claims.update_ratio_near_target("c", {"a": 1e-3, "b": 5e-2}).status == INCONCLUSIVE
-    assert claims.update_ratio_near_target("c", {"a": 1e-5, "b": 5e-2}).status == NOT_REPRODUCED
-    assert claims.update_ratio_near_target("c", {"a": 5e-3}, band=(1e-4, 1e-3)).status == NOT_REPRODUCED
+def test_the_ratio_rule_picks_the_rate_nearest_1e_3_and_its_neighbours_per_seed():
+    opt = "plain SGD"
+    ratio = {1e-4: 1e-6, 1e-3: 1e-5, 1e-2: 1e-4, 1e-1: 1.5e-3, 1.0: 1e-3}  # seed 0: 0.1 (1.0 has no upper neighbour)
+    rows = [{"optimizer": opt, "lr": lr, "seed": s, "layer": layer, "ratio": r * (10 if s == 1 else 1)}
+            for s in (0, 1) for lr, r in ratio.items() for layer in ("hidden 1", "hidden 2", "output")]
+    losses = [{"optimizer": opt, "lr": lr, "seed": s, "scored_loss": 10 * lr + s} for s in (0, 1) for lr in ratio]
+    arms, chosen = lc.ratio_arms({"per_seed": pd.DataFrame(rows), "seed_losses": pd.DataFrame(losses)}, opt)
+    assert chosen == [0.1, 1e-2]  # seed 1's ratios are ten times as large: a decade lower
+    assert arms["nearest"].tolist() == pytest.approx([1.0, 1.1])
+    assert arms["a decade lower"].tolist() == pytest.approx([0.1, 1.01])
+    assert arms["a decade higher"].tolist() == pytest.approx([10.0, 2.0])
 
 
 @pytest.mark.slow
@@ -132,37 +141,6 @@ def test_update_ratio_of_plain_sgd_grows_with_the_learning_rate_at_smoke():
 
 
 # --- lecture-f28 and notes-x7: transfer learning -----------------------------------------------------------
-
-def _methods(**accs) -> dict:
-    base = {"scratch": [0.80, 0.82], "probe_top": [0.60, 0.62], "probe_early": [0.75, 0.77],
-            "finetune": [0.85, 0.86], "finetune_tenth": [0.86, 0.87], "differential": [0.84, 0.85]}
-    return {**base, **accs}
-
-
-def test_transfer_advice_verdict():
-    large = _methods(probe_top=[0.90, 0.91], finetune=[0.96, 0.97], finetune_tenth=[0.96, 0.97])
-    # different data (the top layer's classifier loses to scratch): the earlier layer's does better
-    v = claims.transfer_advice("c", _methods(), large)
-    assert v.status == REPRODUCED and v.evidence["similar"] is False
-    # similar data: the top layer's classifier must be the best with little data
-    similar = _methods(probe_top=[0.90, 0.91])
-    assert claims.transfer_advice("c", similar, large).evidence["similar"] is True
-    assert claims.transfer_advice("c", similar, large).status == REPRODUCED
-    assert claims.transfer_advice("c", similar, _methods(probe_top=[0.99, 0.99])).status == INCONCLUSIVE  # more data: no gain
-    nothing = claims.transfer_advice("c", _methods(probe_early=[0.5, 0.5], finetune_tenth=[0.5, 0.5]),
-                                     _methods(probe_top=[0.99, 0.99]))
-    assert nothing.status == NOT_REPRODUCED
-
-
-def test_differential_lrs_verdict():
-    better = {25: _methods(differential=[0.90, 0.91]), 500: _methods(differential=[0.95, 0.95])}
-    assert claims.differential_lrs("c", better).status == REPRODUCED
-    within = {25: _methods(differential=[0.86, 0.88]), 500: _methods(differential=[0.95, 0.95])}
-    assert claims.differential_lrs("c", within).status == INCONCLUSIVE
-    worse = {25: _methods(differential=[0.60, 0.61]), 500: _methods(differential=[0.95, 0.95])}
-    v = claims.differential_lrs("c", worse)
-    assert v.status == NOT_REPRODUCED and v.evidence[25]["best_single"] == "finetune_tenth"
-
 
 def test_transfer_configs_freeze_and_scale_the_layers_they_name():
     from hp_lib import data, models, train
@@ -192,4 +170,5 @@ def test_plan_holds_every_run_known_in_advance():
     planned = lc.plan("smoke")
     assert not any(c.init_from for c in planned)  # fine-tuning waits for its source's weights
     assert set(map(str, lc.transfer_sources("smoke"))) <= set(map(str, planned))
+    assert set(map(str, lc.early_stopping_selection_configs("smoke"))) <= set(map(str, planned))
     assert len(planned) == len({str(c) for c in planned})

@@ -127,6 +127,8 @@ class Test:
     spread; and at ``cpu`` the margin is never below what its seeds resolve at that spread
     (:func:`resolution_floor`), so that an effect of twice the margin is decided with at least 80 %
     probability: an effect smaller than the seeds can resolve is not claimed either way."""
+    __test__ = False  # not a pytest test class
+
     id: str
     claim: str
     treated: str

@@ -2,45 +2,152 @@
 
 The model is the lecture's proxy, a two-layer MLP (width 128, ReLU) trained with plain SGD + momentum 0.9,
 on scikit-learn's 8×8 handwritten digits (1,797 images, which ship with scikit-learn) — small enough that
-the chapter's hundred-odd runs take a few minutes, real enough that over- and underfitting show.
+the chapter's runs take a few minutes, real enough that over- and underfitting show.
 
 * lecture-f14, early stopping: the MLP on 500 digits without regularization, trained far past its best
-  validation accuracy; the best snapshot is the one to keep.
+  validation loss. The stopping point is chosen on *selection* seeds, which the test never scores; on the
+  chapter's paired seeds the snapshot there is compared with the last one.
 * lecture-f15, grid against random search (Bergstra & Bengio 2012): on a function where one of two
-  parameters matters, and on real runs where the learning rate matters and the weight decay hardly does.
-* lecture-f18, the recipe's first three steps: the initial loss against ln C, overfitting a small sample,
-  finding the learning rates that make the loss fall within 100 iterations.
+  parameters matters (shown), and on real runs where the learning rate matters and the weight decay hardly
+  does (tested: each search's best trial, re-run on a fresh split of the digits).
+* lecture-f18, the recipe's first three steps: the initial loss against ln C (tested: equivalence), overfitting
+  a small sample, finding the learning rates that make the loss fall within 100 iterations.
 * lecture-f16, its steps 4 and 5, coarse-to-fine random search: log-uniform learning rates (in step 3's
-  range) and weight decays, about 5 epochs each, then a finer search, about 20 epochs, in the best region.
+  range) and weight decays, about 5 epochs each, then a finer search, about 20 epochs, in the best region
+  (an illustration: one run of a procedure).
 * lecture-f17, step 6, reading the learning curves: six cases (bad initialisation, a plateau, a decay too
-  early, an accuracy still rising, overfitting, underfitting), each produced by real runs and confirmed by a
-  number.
-* lecture-f19 and notes-x1, the update/weight ratio: ‖ΔW‖/‖W‖ per layer at learning rates 1e-4 … 1, and
-  whether the best rate runs at the notes' "around 1e-3".
+  early, an accuracy still rising, overfitting, underfitting), each a paired comparison of real runs; the item
+  is reproduced only when all six are.
+* lecture-f19 and notes-x1, the update/weight ratio: ‖ΔW‖/‖W‖ per layer at learning rates 1e-4 … 1; the rate
+  whose ratio is nearest 1e-3 (per seed) against the rates a decade below and above it, with momentum (f19)
+  and with the notes' plain SGD (x1).
 * lecture-f28 and notes-x7, transfer learning: pre-train on digits 0–4, move to 5–9 with little or more data,
   from scratch, by linear classifiers on frozen layers, or by fine-tuning with one or differential rates.
+
+The module glues numbers and settings (``lc-*``) and the verdict lines; the page's two languages hold the prose.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import claims, glue, plots, profiles, sweep
+from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
-from .common import seeds_of
+from .common import Test, decide, final_accuracy
+# the book's loss margin, the scores of a diverged run and the selection seeds, shared with the schedules chapter
+from .lecture_schedules import CHANCE_ACC, CHANCE_LOSS, LOSS_MARGIN, WHY_LOSS_MARGIN, seeds_or, selection_seeds
 
 DIGITS = "digits"
+N_VAL = 180  # the digits' validation samples (and the training subset the curves of step 6 are evaluated on)
+# the gap between training and validation accuracy: two binomial standard errors of the validation side at the
+# least favourable accuracy, 50 % (the training side, on samples the network fits, is close to 100 %)
+GAP_MARGIN = 100 * 2 * math.sqrt(0.25 / N_VAL)
+RECIPE_BAND = 0.1 * math.log(10)  # the recipe's first check passes an initial loss within 10 % of ln C
+FLAT_MARGIN = 2  # evaluations: how long a loss stays flat is read at evaluations, two of them its resolution
+
+TESTS = [
+    Test("lecture-f14", "trained past its best, a network's validation loss rises again: the snapshot at the best "
+         "point beats the last one", "early stop", "to the end",
+         "validation loss: at the end minus at the stopping point chosen on the selection seeds (nats)",
+         measure="validation loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("lecture-f15", "with one important and one unimportant hyper-parameter, nine random trials find a better "
+         "setting than a 3 x 3 grid", "random", "grid",
+         "validation accuracy of each search's best trial, re-run on a fresh split: random minus grid (points)"),
+    Test("lecture-f17-bad-init", "a bad initialization keeps the loss flat before it falls", "bad_init", "reference",
+         "evaluations until the training loss falls below 90 % of its start: badly minus well initialised",
+         measure="flat evaluations", margin=FLAT_MARGIN,
+         why_margin="the measure is read at evaluations; two of them are its resolution"),
+    Test("lecture-f17-plateau", "a loss that plateaus at a constant rate falls lower once the rate decays", "decay",
+         "constant", "training loss over the last tenth of the run: constant minus decayed at half (nats)",
+         measure="end training loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("lecture-f17-too-early", "a decay made while the loss was still falling ends higher than a later one",
+         "late_decay", "early_decay",
+         "training loss over the last tenth of the run: decayed at a tenth minus at half (nats)",
+         measure="end training loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("lecture-f17-longer", "an accuracy still rising where a short run stops keeps rising: training longer pays",
+         "long", "short", "validation accuracy: at the end of the long run minus where a short run stops (points)"),
+    Test("lecture-f17-overfitting", "a large gap between training and validation accuracy is overfitting: more data "
+         "closes it", "few_samples", "reference",
+         "training minus validation accuracy over the last quarter of the run: on 50 samples minus on all (points)",
+         measure="gap", margin=GAP_MARGIN,
+         why_margin=f"two binomial standard errors of the {N_VAL} validation samples at the least favourable "
+                    f"accuracy, 50 %"),
+    Test("lecture-f17-underfitting", "a model with no gap but a low training accuracy underfits: a bigger model fits "
+         "better", "reference", "tiny_model",
+         "training accuracy over the last quarter of the run: 128 hidden units minus 2 (points)",
+         measure="training accuracy"),
+    Test("lecture-f18", "with small random weights the initial loss is ln C, here ln 10 (the recipe's first check)",
+         "initial", "ln C", "initial loss minus ln 10 (nats)", measure="initial loss", form=verdicts.EQUIVALENCE,
+         margin=RECIPE_BAND, why_margin="the recipe's check: an initial loss within 10 % of ln C passes it"),
+    Test("lecture-f19", "with SGD + momentum 0.9, the learning rate whose update/weight ratio is nearest 1e-3 ends "
+         "with a lower validation loss than the rates a decade below and above it", "nearest",
+         ("a decade lower", "a decade higher"),
+         "final validation loss: the other rate's minus that of the rate nearest 1e-3 (nats)",
+         measure="validation loss, momentum", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("notes-x1", "with plain SGD (the notes' code), the learning rate whose update/weight ratio is nearest 1e-3 "
+         "ends with a lower validation loss than the rates a decade below and above it", "nearest",
+         ("a decade lower", "a decade higher"),
+         "final validation loss: the other rate's minus that of the rate nearest 1e-3 (nats)",
+         measure="validation loss, plain SGD", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("lecture-f28", "with more data, fine-tuning all layers beats a linear classifier on the frozen top layer",
+         "finetune", "probe_top", "validation accuracy with 100 samples per class: fine-tuned minus the linear "
+         "classifier (points)"),
+    Test("notes-x7", "when fine-tuning, differential learning rates (lower for earlier layers) beat one rate for "
+         "every layer", "differential", ("finetune", "finetune_tenth"),
+         "validation accuracy with 100 samples per class: differential rates minus each single rate (points)"),
+]
+DIAGNOSIS_TESTS = [t.id for t in TESTS if t.id.startswith("lecture-f17-")]
+
+ILLUSTRATIONS = {
+    "lecture-f16": ("coarse-to-fine random search: log-uniform trials, then a narrower and longer search where the "
+                    "good trials are", "one run of a search procedure, on one seed: the lecture states a practice, "
+                    "not an effect to test"),
+}
+
+
+def test(id: str) -> Test:
+    return next(t for t in TESTS if t.id == id)
+
+
+def illustration(id: str) -> verdicts.Verdict:
+    claim, why = ILLUSTRATIONS[id]
+    v = verdicts.illustration(id, claim, why)
+    verdicts.glue_verdict(v)
+    return v
+
+
+def all_of(id: str, claim: str, parts: list[verdicts.Verdict]) -> verdicts.Verdict:
+    """One verdict for a claim made of several tests (an intersection-union rule, as ``BeatsEach``):
+    reproduced only if every part is, not reproduced if any part is; the record shown is the part that binds
+    (the one furthest against the claim, else the one whose interval is nearest its margin), its effect in
+    that part's units."""
+    against = [v for v in parts if v.status == verdicts.NOT_REPRODUCED]
+    if against:
+        bind = min(against, key=lambda v: v.ci[1] / v.margin)
+    else:
+        bind = min(parts, key=lambda v: (v.ci[0] - v.margin) / v.margin if v.ci else -math.inf)
+    v = dataclasses.replace(bind, id=id, claim=claim, metric=f"{bind.id}: {bind.metric}")
+    verdicts.glue_verdict(v)
+    return v
 
 
 def base(profile: str, **changes) -> RunConfig:
     p = profiles.get(profile)
-    return RunConfig(dataset=DIGITS, n_train=1_257, n_val=180, n_test=360, model="mlp", batch_size=50,
+    return RunConfig(dataset=DIGITS, n_train=1_257, n_val=N_VAL, n_test=360, model="mlp", batch_size=50,
                      lr=0.05, momentum=0.9, nesterov=False, weight_decay=0.0, steps=p.pick(100, 1_000, 1_000),
                      eval_every=p.pick(20, 50, 50), threads=1, **p.accelerator).replace(**changes)
+
+
+def glue_base(profile: str) -> None:
+    c = base(profile)
+    glue.values({"lc-n-train": f"{c.n_train:,}", "lc-n-val": f"{c.n_val:,}", "lc-batch": f"{c.batch_size:,}",
+                 "lc-lr": f"{c.lr:g}"})
 
 
 def _last(h: History) -> pd.Series:
@@ -51,38 +158,88 @@ def _mean_evaluations(runs: list[History]) -> pd.DataFrame:
     return pd.concat([h.dropna(subset=["val_loss"]) for h in runs]).groupby("step", as_index=False).mean(numeric_only=True)
 
 
+def _ok(h: History) -> bool:
+    return h.attrs.get("status", "ok") == "ok"
+
+
+def _mean_std(x, digits: int, scale: float = 1.0) -> str:
+    x = scale * np.asarray(x, dtype=float)
+    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
+
+
+def _mean_range(x, digits: int = 1, scale: float = 100.0) -> str:
+    """Mean with the range over seeds (an accuracy in points by default)."""
+    x = scale * np.asarray(x, dtype=float)
+    if len(x) == 1 or np.ptp(x) < 0.5 * 10 ** -digits:
+        return f"{x.mean():.{digits}f}"
+    return f"{x.mean():.{digits}f} ({x.min():.{digits}f} … {x.max():.{digits}f})"
+
+
 # --- lecture-f14: early stopping -------------------------------------------------------------------------
 
-def early_stopping_configs(profile: str, seeds=None) -> list[RunConfig]:
+@dataclass
+class EarlyStopping:
+    """lecture-f14: the runs on the selection seeds, the stopping step they give, and the scored runs."""
+    selection: list[History]
+    stop: int          # the evaluation step (recorded after ``stop + 1`` updates) with the lowest mean validation loss
+    runs: list[History]
+
+
+def early_stopping_config(profile: str) -> RunConfig:
     p = profiles.get(profile)
-    cfg = base(profile, n_train=500, batch_size=50, lr=0.1, steps=p.pick(200, 4_000, 4_000), eval_every=p.pick(10, 40, 40))
-    return [cfg.replace(seed=s) for s in seeds_of(p, seeds)]
+    return base(profile, n_train=500, batch_size=50, lr=0.1, steps=p.pick(200, 4_000, 4_000), eval_every=p.pick(10, 40, 40))
 
 
-def early_stopping(profile: str, seeds=None) -> list[History]:
-    return sweep.run(early_stopping_configs(profile, seeds), desc="early stopping")
+def early_stopping_configs(profile: str, seeds=None) -> list[RunConfig]:
+    """The runs the test scores, on the paired seeds."""
+    return [early_stopping_config(profile).replace(seed=s) for s in seeds_or(seeds, profiles.get(profile).cheap_seeds)]
 
 
-def claim_early_stopping(runs: list[History]) -> claims.Verdict:
-    ev = _mean_evaluations(runs)
-    best = ev.loc[ev["val_loss"].idxmin()]
-    last = ev.iloc[-1]
-    verdict = claims.early_stopping("lecture-f14", float(best["val_loss"]), float(last["val_loss"]),
-                                    float(best["train_eval_loss"]), float(last["train_eval_loss"]))
-    en = (f"Mean over {len(runs)} seeds: the validation loss is lowest, {best['val_loss']:.3f}, after {int(best['step']) + 1:,} "
-          f"iterations (validation accuracy {best['val_acc']:.1%}); at the end, after {int(last['step']) + 1:,}, it is "
-          f"{last['val_loss']:.3f} ({last['val_acc']:.1%}) while the training loss fell from {best['train_eval_loss']:.4f} to "
-          f"{last['train_eval_loss']:.4f}.")
-    zh = (f"{len(runs)} 個隨機種子的平均:驗證損失在第 {int(best['step']) + 1:,} 次迭代時最低,為 {best['val_loss']:.3f}"
-          f"(驗證準確率 {best['val_acc']:.1%});到最後第 {int(last['step']) + 1:,} 次迭代時為 {last['val_loss']:.3f}"
-          f"({last['val_acc']:.1%}),而訓練損失則從 {best['train_eval_loss']:.4f} 降到 {last['train_eval_loss']:.4f}。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def early_stopping_selection_configs(profile: str) -> list[RunConfig]:
+    """The same runs on the selection seeds, which choose where to stop."""
+    return [early_stopping_config(profile).replace(seed=s) for s in selection_seeds(profile)]
 
 
-def figure_early_stopping(runs: list[History], profile: str) -> None:
-    ev = _mean_evaluations(runs)
-    best = ev.loc[ev["val_loss"].idxmin()]
+def early_stopping(profile: str, seeds=None) -> EarlyStopping:
+    selection_cfgs, cfgs = early_stopping_selection_configs(profile), early_stopping_configs(profile, seeds)
+    hs = sweep.run(selection_cfgs + cfgs, desc="early stopping")
+    selection = hs[:len(selection_cfgs)]
+    ev = _mean_evaluations(selection)
+    return EarlyStopping(selection, int(ev.loc[ev["val_loss"].idxmin(), "step"]), hs[len(selection_cfgs):])
+
+
+def _at(h: History, step: int, column: str, diverged: float) -> float:
+    """``column`` at the evaluation of ``step``, or at the run's last evaluation when ``step`` is None;
+    ``diverged`` for a run that diverged."""
+    if not _ok(h):
+        return diverged
+    ev = h.dropna(subset=["val_loss"])
+    return float(ev[column].iloc[-1] if step is None else ev.loc[ev["step"] == step, column].iloc[0])
+
+
+def judge_early_stopping(e: EarlyStopping, profile: str) -> verdicts.Verdict:
+    """lecture-f14 on the validation loss at the stopping point against at the end; the page's numbers."""
+    loss = {"early stop": np.array([_at(h, e.stop, "val_loss", CHANCE_LOSS) for h in e.runs]),
+            "to the end": np.array([_at(h, None, "val_loss", CHANCE_LOSS) for h in e.runs])}
+    steps = int(e.runs[0]["step"].max()) + 1
+    glue.values({"lc-f14-stop": f"{e.stop + 1:,}", "lc-f14-steps": f"{steps:,}",
+                 "lc-f14-selection-seeds": str(len(e.selection)), "lc-f14-seeds": str(len(e.runs)),
+                 "lc-f14-loss-stop": _mean_std(loss["early stop"], 3), "lc-f14-loss-end": _mean_std(loss["to the end"], 3),
+                 "lc-f14-acc-stop": _mean_std([_at(h, e.stop, "val_acc", 0.1) for h in e.runs], 1, 100),
+                 "lc-f14-acc-end": _mean_std([_at(h, None, "val_acc", 0.1) for h in e.runs], 1, 100),
+                 "lc-f14-train-stop": _mean_std([_at(h, e.stop, "train_eval_loss", CHANCE_LOSS) for h in e.runs], 4),
+                 "lc-f14-train-end": _mean_std([_at(h, None, "train_eval_loss", CHANCE_LOSS) for h in e.runs], 4)})
+    return decide([test("lecture-f14")], {"validation loss": loss}, N_VAL, profile)["lecture-f14"]
+
+
+def glue_early_stopping(profile: str) -> None:
+    c = early_stopping_config(profile)
+    glue.values({"lc-f14-n-train": f"{c.n_train:,}", "lc-f14-lr": f"{c.lr:g}", "lc-f14-batch": f"{c.batch_size:,}",
+                 "lc-f14-config-steps": f"{c.steps:,}", "lc-f14-epochs": f"{c.steps * c.batch_size // c.n_train:,}"})
+
+
+def figure_early_stopping(e: EarlyStopping, profile: str) -> None:
+    ev = _mean_evaluations(e.runs)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes[0].plot(ev["step"] + 1, ev["train_eval_loss"], color=plots.COLORS["train"], label="train")
     axes[0].plot(ev["step"] + 1, ev["val_loss"], color=plots.COLORS["val"], label="validation")
@@ -92,12 +249,12 @@ def figure_early_stopping(runs: list[History], profile: str) -> None:
     axes[1].plot(ev["step"] + 1, ev["val_acc"], color=plots.COLORS["val"], label="validation")
     axes[1].set_ylabel("accuracy")
     for ax in axes:
-        ax.axvline(best["step"] + 1, color="k", ls="--", lw=1, label="stop here (lowest validation loss)")
+        ax.axvline(e.stop + 1, color="k", ls="--", lw=1, label="stop here (chosen on the selection seeds)")
         ax.set_xlabel("iteration")
         ax.legend(fontsize=8)
     fig.tight_layout()
-    plots.publish(fig, "lecture-f14", profile, "digits (500 training samples)", "MLP, no regularization", runs)
-
+    plots.publish(fig, "lecture-f14", profile, "digits (500 training samples)", "MLP, no regularization",
+                  e.selection + e.runs)
 
 # --- lecture-f15: grid against random search -----------------------------------------------------------
 
@@ -130,50 +287,75 @@ def grid_vs_random_toy(points: int = 9, repeats: int = 2_000, seed: int = 0) -> 
             "example_grid": np.stack([gx.ravel(), gy.ravel()]), "example_random": example_random}
 
 
-def grid_vs_random_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
-    """Nine trials each: a 3 × 3 grid over learning rate × weight decay, and nine log-uniform random draws
-    from the same box (LR 1e-3 … 1, WD 1e-6 … 1e-3); one config per trial and seed."""
+RESCORE_DATA_SEED = 1  # a fresh split of the digits into training and validation samples, for the picks
+
+
+@dataclass
+class Searches:
+    """lecture-f15's real runs: every trial of both searches per seed, and each search's pick re-run on a fresh
+    split."""
+    trials: pd.DataFrame                       # search, seed, lr, weight_decay, val_acc, status
+    runs: dict[tuple[str, int], list[History]]
+    picks: dict[tuple[str, int], RunConfig]
+    rescored: dict[tuple[str, int], History]
+
+
+def grid_vs_random_configs(profile: str, seeds=None) -> dict[tuple[str, int], list[RunConfig]]:
+    """Nine trials per search and seed: a 3 × 3 grid over learning rate × weight decay, and nine log-uniform
+    random draws from the same box (LR 1e-3 … 1, WD 1e-6 … 1e-3), drawn anew for each seed (the draw is part of
+    the search's randomness)."""
     p = profiles.get(profile)
     cfg = base(profile, steps=p.pick(60, 300, 300), eval_every=p.pick(60, 300, 300))
     lrs, wds = np.logspace(-3, 0, 3 + 2)[1:-1], np.logspace(-6, -3, 3 + 2)[1:-1]  # inside the box, as a grid is placed
-    rng = np.random.default_rng(0)
-    trials = {"grid": [(lr, wd) for lr in lrs for wd in wds],
-              "random": list(zip(10 ** rng.uniform(-3, 0, 9), 10 ** rng.uniform(-6, -3, 9)))}
-    return {kind: [cfg.replace(lr=float(lr), weight_decay=float(wd), seed=s) for lr, wd in points for s in seeds_of(p, seeds)]
-            for kind, points in trials.items()}
+    configs = {}
+    for s in seeds_or(seeds, p.cheap_seeds):
+        rng = np.random.default_rng(s)
+        trials = {"grid": [(lr, wd) for lr in lrs for wd in wds],
+                  "random": list(zip(10 ** rng.uniform(-3, 0, 9), 10 ** rng.uniform(-6, -3, 9)))}
+        for kind, points in trials.items():
+            configs[(kind, s)] = [cfg.replace(lr=float(lr), weight_decay=float(wd), seed=s) for lr, wd in points]
+    return configs
 
 
-def grid_vs_random_runs(profile: str, seeds=None) -> tuple[pd.DataFrame, dict[str, list[History]]]:
-    """The nine grid and nine random trials of :func:`grid_vs_random_configs`, run."""
-    rows, runs = [], {}
-    for kind, configs in grid_vs_random_configs(profile, seeds).items():
-        hs = sweep.run(configs, desc=f"{kind} search")
-        runs[kind] = hs
-        for c, h in zip(configs, hs):
-            rows.append({"search": kind, "lr": c.lr, "weight_decay": c.weight_decay, "seed": c.seed,
-                         "val_acc": float(_last(h)["val_acc"]), "status": h.attrs.get("status")})
-    return pd.DataFrame(rows), runs
+def _final_val_acc(h: History) -> float:
+    return float(_last(h)["val_acc"]) if _ok(h) else CHANCE_ACC / 100
 
 
-def claim_grid_vs_random(toy: dict, real: pd.DataFrame) -> claims.Verdict:
-    best = real.groupby(["search", "lr", "weight_decay"])["val_acc"].mean().groupby("search").max()
-    distinct = real.groupby("search")["lr"].nunique()
-    verdict = claims.random_beats_grid("lecture-f15", toy["grid"], toy["random"], float(best["grid"]), float(best["random"]))
-    e = verdict.evidence
-    en = (f"On the function: the best of {toy['points']} trials averages {e['toy_grid']:.3f} for the grid and "
-          f"{e['toy_random']:.3f} for random search (maximum 1.1), and random search does better in "
-          f"{e['toy_random_wins']:.0%} of {len(toy['grid']):,} repetitions. On the MLP: the grid tries {distinct['grid']} "
-          f"learning rates and reaches {best['grid']:.1%}, random search tries {distinct['random']} and reaches "
-          f"{best['random']:.1%} (best validation accuracy, mean over seeds).")
-    zh = (f"在函數上:{toy['points']} 次試驗中的最佳值,網格搜尋平均為 {e['toy_grid']:.3f},隨機搜尋為 {e['toy_random']:.3f}"
-          f"(最大值 1.1),在 {len(toy['grid']):,} 次重複中隨機搜尋有 {e['toy_random_wins']:.0%} 較佳。在 MLP 上:網格只試了 "
-          f"{distinct['grid']} 個學習率,達到 {best['grid']:.1%};隨機搜尋試了 {distinct['random']} 個,達到 {best['random']:.1%}"
-          f"(最佳驗證準確率,各隨機種子的平均)。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def grid_vs_random_runs(profile: str, seeds=None) -> Searches:
+    """The trials of :func:`grid_vs_random_configs`; per search and seed the trial with the best validation
+    accuracy is the search's pick, and the pick is re-run on a fresh split of the digits (the same seed): the
+    search is scored there, on samples its choice never saw."""
+    configs = grid_vs_random_configs(profile, seeds)
+    flat = iter(sweep.run([c for cs in configs.values() for c in cs], desc="grid and random search"))
+    runs = {key: [next(flat) for _ in cs] for key, cs in configs.items()}
+    rows = [{"search": kind, "seed": s, "lr": c.lr, "weight_decay": c.weight_decay, "val_acc": _final_val_acc(h),
+             "status": h.attrs.get("status")} for (kind, s), cs in configs.items() for c, h in zip(cs, runs[(kind, s)])]
+    picks = {key: cs[int(np.argmax([_final_val_acc(h) for h in runs[key]]))] for key, cs in configs.items()}
+    fresh = sweep.run([c.replace(data_seed=RESCORE_DATA_SEED) for c in picks.values()], desc="the picks, re-run")
+    return Searches(pd.DataFrame(rows), runs, picks, dict(zip(picks, fresh)))
 
 
-def figure_grid_vs_random(toy: dict, real: pd.DataFrame, runs, profile: str) -> None:
+def judge_grid_vs_random(toy: dict, s: Searches, profile: str) -> verdicts.Verdict:
+    """lecture-f15 on the picks' accuracy on the fresh split; the numbers of the function and the runs, glued."""
+    seeds = sorted({seed for _, seed in s.picks})
+    acc = {kind: final_accuracy([s.rescored[(kind, seed)] for seed in seeds], CHANCE_ACC) for kind in ("grid", "random")}
+    best = s.trials.groupby(["search", "seed"])["val_acc"].max().groupby("search")
+    distinct = s.trials.groupby(["search", "seed"])["lr"].nunique().groupby("search").mean()
+    cfg = next(iter(s.picks.values()))
+    glue.values({"lc-f15-toy-grid": f"{toy['grid'].mean():.3f}", "lc-f15-toy-random": f"{toy['random'].mean():.3f}",
+                 "lc-f15-toy-wins": f"{100 * np.mean(toy['random'] > toy['grid']):.0f}",
+                 "lc-f15-toy-repeats": f"{len(toy['grid']):,}", "lc-f15-toy-points": str(toy["points"]),
+                 "lc-f15-steps": f"{cfg.steps:,}", "lc-f15-seeds": str(len(seeds)),
+                 "lc-f15-distinct-grid": f"{distinct['grid']:g}", "lc-f15-distinct-random": f"{distinct['random']:g}",
+                 "lc-f15-best-grid": _mean_std(best.get_group("grid"), 1, 100),
+                 "lc-f15-best-random": _mean_std(best.get_group("random"), 1, 100),
+                 "lc-f15-pick-lr-grid": ", ".join(f"{s.picks[('grid', seed)].lr:.2g}" for seed in seeds),
+                 "lc-f15-pick-lr-random": ", ".join(f"{s.picks[('random', seed)].lr:.2g}" for seed in seeds),
+                 "lc-f15-acc-grid": _mean_std(acc["grid"], 1), "lc-f15-acc-random": _mean_std(acc["random"], 1)})
+    return decide([test("lecture-f15")], {"accuracy": acc}, N_VAL, profile)["lecture-f15"]
+
+
+def figure_grid_vs_random(toy: dict, s: Searches, profile: str) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.8))
     xs = np.linspace(0, 1, 200)
     for ax, kind in zip(axes[:2], ("grid", "random")):
@@ -189,18 +371,16 @@ def figure_grid_vs_random(toy: dict, real: pd.DataFrame, runs, profile: str) -> 
         ax.set_ylabel("unimportant parameter")
         ax.set_title(f"{kind} layout: {len(set(np.round(pts[0], 6)))} distinct values tried", fontsize=9)
     ax = axes[2]
-    summary = real.groupby(["search", "lr", "weight_decay"], as_index=False)["val_acc"].mean()
     for kind, color in (("grid", "C0"), ("random", "C3")):
-        s = summary[summary["search"] == kind]
-        ax.semilogx(s["lr"], s["val_acc"], "o", color=color, label=f"{kind} search")
+        t = s.trials[s.trials["search"] == kind]
+        ax.semilogx(t["lr"], t["val_acc"], "o", color=color, alpha=0.5, ms=4, label=f"{kind} search")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("validation accuracy")
-    ax.set_title("MLP on digits: 9 runs each", fontsize=9)
+    ax.set_title("MLP on digits: 9 trials per search and seed", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     plots.publish(fig, "lecture-f15", profile, "digits; f(x, y) = g(x) + h(y)", "MLP",
-                  [h for hs in runs.values() for h in hs])
-
+                  [h for hs in s.runs.values() for h in hs] + list(s.rescored.values()))
 
 # --- lecture-f16: coarse-to-fine random search ---------------------------------------------------------
 
@@ -232,18 +412,17 @@ def coarse_to_fine(profile: str, lr_range: tuple[float, float], seed: int = 0) -
     return trials, hs + hs_fine
 
 
-def describe_coarse_to_fine(trials: pd.DataFrame) -> None:
+def glue_coarse_to_fine(trials: pd.DataFrame) -> None:
+    """lecture-f16's numbers: each stage's trials, epochs, ranges and best validation accuracy."""
     best = trials.groupby("stage")["val_acc"].max()
     fine = trials[trials["stage"] == "fine"]
     (lo, hi), (short, long) = trials.attrs["lr_range"], trials.attrs["epochs"]
-    en = (f"Coarse: {(trials['stage'] == 'coarse').sum()} trials of {short} epochs with LR in {lo:g} … {hi:g} (step 3's range), "
-          f"best {best['coarse']:.1%}. Fine: {len(fine)} trials of {long} epochs with LR {fine['lr'].min():.2g} … "
-          f"{fine['lr'].max():.2g} and WD {fine['weight_decay'].min():.1e} … {fine['weight_decay'].max():.1e}, best "
-          f"{best['fine']:.1%}.")
-    zh = (f"粗搜尋:{(trials['stage'] == 'coarse').sum()} 次各 {short} 個 epoch 的試驗,學習率在 {lo:g} … {hi:g}(步驟 3 的範圍),"
-          f"最佳 {best['coarse']:.1%}。細搜尋:{len(fine)} 次各 {long} 個 epoch 的試驗,學習率 {fine['lr'].min():.2g} … "
-          f"{fine['lr'].max():.2g}、權重衰減 {fine['weight_decay'].min():.1e} … {fine['weight_decay'].max():.1e},最佳 {best['fine']:.1%}。")
-    glue.text("lecture-f16-numbers", en, zh)
+    glue.values({"lc-f16-coarse-n": str(int((trials["stage"] == "coarse").sum())), "lc-f16-coarse-epochs": str(short),
+                 "lc-f16-lr-lo": f"{lo:g}", "lc-f16-lr-hi": f"{hi:g}", "lc-f16-coarse-best": f"{100 * best['coarse']:.1f}",
+                 "lc-f16-fine-n": str(len(fine)), "lc-f16-fine-epochs": str(long),
+                 "lc-f16-fine-lr": f"{fine['lr'].min():.2g} … {fine['lr'].max():.2g}",
+                 "lc-f16-fine-wd": f"{fine['weight_decay'].min():.1e} … {fine['weight_decay'].max():.1e}",
+                 "lc-f16-fine-best": f"{100 * best['fine']:.1f}"})
 
 
 def figure_coarse_to_fine(trials: pd.DataFrame, runs, profile: str) -> None:
@@ -270,9 +449,10 @@ RECIPE_LRS = [1.0, 1e-1, 1e-2, 1e-3, 1e-4]
 
 
 def recipe_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
-    """Step 2's runs on 50 samples and step 3's runs at each learning rate, one per seed."""
+    """Step 2's runs on 50 samples and step 3's runs at each learning rate, one per seed (the paired seeds: step
+    1's initial loss is read from step 2's runs)."""
     p = profiles.get(profile)
-    seeds = seeds_of(p, seeds)
+    seeds = seeds_or(seeds, p.cheap_seeds)
     cfg = base(profile)
     small = cfg.replace(n_train=50, batch_size=10, lr=0.05, steps=p.pick(100, 500, 500), eval_every=p.pick(10, 25, 25))
     probe = cfg.replace(steps=100, eval_every=100, weight_decay=1e-4)
@@ -303,17 +483,17 @@ def recipe(profile: str, seeds=None) -> dict:
             "good_lrs": [lr for lr in sorted(lrs) if mean.loc[lr, "after_100"] < 0.5 * mean.loc[lr, "initial"]]}
 
 
-def claim_recipe(r: dict) -> claims.Verdict:
-    overfit_acc = float(np.mean([_last(h)["train_eval_acc"] for h in r["overfit"]]))
-    verdict = claims.recipe_sanity("lecture-f18", r["initial_loss"], r["ln_c"], overfit_acc, r["good_lrs"])
-    good = ", ".join(f"{lr:g}" for lr in r["good_lrs"])
-    en = (f"Step 1: the initial loss is {r['initial_loss']:.3f} against ln 10 = {r['ln_c']:.3f}. Step 2: on 50 samples the "
-          f"training accuracy reaches {overfit_acc:.0%}. Step 3: the training loss halves within 100 iterations at LR "
-          f"{good or 'none of those tried'}.")
-    zh = (f"步驟 1:初始損失為 {r['initial_loss']:.3f},ln 10 = {r['ln_c']:.3f}。步驟 2:在 50 筆樣本上訓練準確率達到 "
-          f"{overfit_acc:.0%}。步驟 3:學習率為 {good or '所試的值中沒有一個'} 時,訓練損失在 100 次迭代內減半。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def judge_recipe(r: dict, profile: str) -> verdicts.Verdict:
+    """lecture-f18: the initial loss of each seed against ln 10 (an equivalence test); steps 2 and 3 glued."""
+    initial = np.array([float(h.dropna(subset=["val_loss"]).iloc[0]["val_loss"]) for h in r["overfit"]])
+    small = r["overfit"][0]
+    glue.values({"lc-f18-initial": _mean_std(initial, 3), "lc-f18-ln-c": f"{r['ln_c']:.3f}",
+                 "lc-f18-band": f"{RECIPE_BAND:.2f}", "lc-f18-seeds": str(len(initial)),
+                 "lc-f18-overfit-steps": f"{int(small['step'].max()) + 1:,}",
+                 "lc-f18-overfit-acc": _mean_range([_last(h)["train_eval_acc"] for h in r["overfit"]], 0),
+                 "lc-f18-good-lrs": ", ".join(f"{lr:g}" for lr in r["good_lrs"]) or "—"})
+    measures = {"initial loss": {"initial": initial, "ln C": np.full(len(initial), r["ln_c"])}}
+    return decide([test("lecture-f18")], measures, N_VAL, profile)["lecture-f18"]
 
 
 def figure_recipe(r: dict, profile: str) -> None:
@@ -345,7 +525,7 @@ def figure_recipe(r: dict, profile: str) -> None:
 # --- lecture-f17: read the learning curves (step 6) --------------------------------------------------------
 
 def diagnosis_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
-    """The runs behind the six learning curves of step 6, one config per seed each.
+    """The runs behind the six learning curves of step 6, one config per paired seed each.
 
     On digits: ``reference`` (the chapter's MLP, default initialisation, all 1,257 samples), ``bad_init`` (its
     initial weights × 0.05: the ReLU signal almost vanishes), ``slow`` (LR 0.002, trained six times as long as
@@ -372,7 +552,7 @@ def diagnosis_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
         "early_decay": mnist1d.replace(lr=decayed(0.1, steps // 10)),
         "late_decay": mnist1d.replace(lr=decayed(0.1, steps // 2)),
     }
-    return {name: [cfg.replace(seed=s) for s in seeds_of(p, seeds)] for name, cfg in variants.items()}
+    return {name: [cfg.replace(seed=s) for s in seeds_or(seeds, p.cheap_seeds)] for name, cfg in variants.items()}
 
 
 def diagnosis(profile: str, seeds=None) -> dict[str, list[History]]:
@@ -459,43 +639,62 @@ def diagnose(runs: dict[str, list[History]]) -> dict:
             "underfitting": per_seed(("reference", "tiny_model"), underfit)}
 
 
-def claim_diagnosis(runs: dict[str, list[History]]) -> claims.Verdict:
-    n = diagnose(runs)
-    verdict = claims.learning_curve_cases("lecture-f17", n)
-    held = sum(verdict.evidence.values())
-    b, pl, te, tl, of, uf = (n[k] for k in ("bad_init", "plateau", "decay_too_early", "train_longer", "overfitting", "underfitting"))
+def _flat_evaluations(h: History) -> float:
+    """Evaluations until the training loss first falls below 90 % of its initial value (all of them if never)."""
+    ev = h.dropna(subset=["val_loss"])
+    below = np.flatnonzero(ev["train_eval_loss"].to_numpy() < 0.9 * ev["train_eval_loss"].iloc[0])
+    return float(below[0]) if len(below) else float(len(ev))
 
-    def mark(case: str) -> str:
-        return "✓" if verdict.evidence[case] else "✗"
 
-    en = (f"{held} of 6 cases show what the lecture says (mean over {len(runs['reference'])} seeds). "
-          f"{mark('bad_init')} Bad initialisation: the loss stays above 90% of its start for {b['flat_bad']:.0f} iterations "
-          f"against {b['flat_good']:.0f} with the default initialisation, then falls to {b['final_over_initial']:.2%} of it. "
-          f"{mark('plateau')} Plateau: at a constant LR the loss falls {pl['fall_before_decay']:.0%} over the quarter before "
-          f"the decay point; decayed there, the run ends {pl['decay_gain']:.0%} lower. "
-          f"{mark('decay_too_early')} Decay too early: without the decay the loss fell another {te['still_falling']:.0%} "
-          f"between the early and the late decay points; decaying early ends {te['early_penalty']:.0%} higher than decaying late. "
-          f"{mark('train_longer')} Train longer: the validation accuracy still climbs {100 * tl['slope']:.1f} points per 100 iterations "
-          f"where the short run stops ({tl['stop_acc']:.1%}); six times as long reaches {tl['final_acc']:.1%}. "
-          f"{mark('overfitting')} Overfitting: on 50 samples the training accuracy exceeds the validation accuracy by "
-          f"{100 * of['gap']:.1f} points ({100 * of['gap_more_data']:.1f} on all 1,257). "
-          f"{mark('underfitting')} Underfitting: the 2-unit model's gap is {100 * uf['gap']:+.1f} points at "
-          f"{uf['train_acc']:.1%} training accuracy, against {uf['train_acc_bigger']:.1%} for the 128-unit model.")
-    zh = (f"6 種情況中有 {held} 種呈現課程所說的現象({len(runs['reference'])} 個隨機種子的平均)。"
-          f"{mark('bad_init')} 初始化不良:損失在 {b['flat_bad']:.0f} 次迭代內都高於起始值的 90%,預設初始化只需 "
-          f"{b['flat_good']:.0f} 次,之後降到起始值的 {b['final_over_initial']:.2%}。"
-          f"{mark('plateau')} 停滯:固定學習率時,損失在衰減點之前的四分之一段只下降 {pl['fall_before_decay']:.0%};"
-          f"在該點衰減的執行,最後低了 {pl['decay_gain']:.0%}。"
-          f"{mark('decay_too_early')} 衰減太早:不衰減時,損失在提早與較晚的衰減點之間又下降了 {te['still_falling']:.0%};"
-          f"提早衰減的執行最後比晚衰減的高 {te['early_penalty']:.0%}。"
-          f"{mark('train_longer')} 訓練更久:在短執行停止之處({tl['stop_acc']:.1%}),驗證準確率仍以每 100 次迭代 "
-          f"{100 * tl['slope']:.1f} 個百分點的速度上升;訓練六倍長則達到 {tl['final_acc']:.1%}。"
-          f"{mark('overfitting')} 過擬合:在 50 個樣本上,訓練準確率比驗證準確率高 {100 * of['gap']:.1f} 個百分點"
-          f"(用全部 1,257 個樣本時為 {100 * of['gap_more_data']:.1f})。"
-          f"{mark('underfitting')} 欠擬合:2 個單元的模型差距為 {100 * uf['gap']:+.1f} 個百分點,訓練準確率 {uf['train_acc']:.1%},"
-          f"128 個單元的模型則為 {uf['train_acc_bigger']:.1%}。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def diagnosis_measures(runs: dict[str, list[History]]) -> dict[str, dict[str, np.ndarray]]:
+    """The per-seed numbers the six tests of step 6 compare (a diverged run scores chance)."""
+    steps = int(runs["constant"][0]["step"].max()) + 1
+    window = max(1, steps // 10)
+
+    def each(name, f, diverged):
+        return np.array([f(h) if _ok(h) else diverged for h in runs[name]])
+
+    def end_loss(h):
+        return _loss_before(h, steps, window)
+
+    def short_acc(h):
+        ev = h.dropna(subset=["val_loss"])
+        return 100 * float(ev[ev["step"] + 1 <= _stop_step(h)]["val_acc"].iloc[-1])
+
+    return {"flat evaluations": {k: each(k, _flat_evaluations, 0.0) for k in ("bad_init", "reference")},
+            "end training loss": {k: each(k, end_loss, CHANCE_LOSS) for k in ("constant", "decay", "early_decay", "late_decay")},
+            "accuracy": {"long": each("slow", lambda h: 100 * float(_last(h)["val_acc"]), CHANCE_ACC),
+                         "short": each("slow", short_acc, CHANCE_ACC)},
+            "gap": {k: each(k, lambda h: 100 * _late_gap(h.dropna(subset=["val_loss"]))[0], 0.0)
+                    for k in ("few_samples", "reference")},
+            "training accuracy": {k: each(k, lambda h: 100 * _late_gap(h.dropna(subset=["val_loss"]))[1], CHANCE_ACC)
+                                  for k in ("reference", "tiny_model")}}
+
+
+def judge_diagnosis(runs: dict[str, list[History]], profile: str) -> tuple[verdicts.Verdict, dict[str, verdicts.Verdict]]:
+    """The six tests of step 6 (each line glued as ``<id>-verdict``) and lecture-f17, which holds only if all
+    six do."""
+    m = diagnosis_measures(runs)
+    every = int(runs["reference"][0].dropna(subset=["val_loss"])["step"].diff().dropna().iloc[0])
+    slow = runs["slow"][0]
+    glue.values({"lc-f17-seeds": str(len(runs["reference"])), "lc-f17-eval-every": str(every),
+                 "lc-f17-flat-bad": _mean_std(m["flat evaluations"]["bad_init"] * every, 0),
+                 "lc-f17-flat-good": _mean_std(m["flat evaluations"]["reference"] * every, 0),
+                 "lc-f17-constant": _mean_std(m["end training loss"]["constant"], 3),
+                 "lc-f17-decay": _mean_std(m["end training loss"]["decay"], 3),
+                 "lc-f17-early": _mean_std(m["end training loss"]["early_decay"], 3),
+                 "lc-f17-late": _mean_std(m["end training loss"]["late_decay"], 3),
+                 "lc-f17-stop": f"{_stop_step(slow):,}", "lc-f17-slow-steps": f"{int(slow['step'].max()) + 1:,}",
+                 "lc-f17-short": _mean_std(m["accuracy"]["short"], 1), "lc-f17-long": _mean_std(m["accuracy"]["long"], 1),
+                 "lc-f17-gap-few": _mean_std(m["gap"]["few_samples"], 1),
+                 "lc-f17-gap-all": _mean_std(m["gap"]["reference"], 1),
+                 "lc-f17-train-tiny": _mean_std(m["training accuracy"]["tiny_model"], 1),
+                 "lc-f17-train-ref": _mean_std(m["training accuracy"]["reference"], 1),
+                 "lc-f17-gap-margin": f"{GAP_MARGIN:.1f}"})
+    parts = decide([test(id) for id in DIAGNOSIS_TESTS], m, N_VAL, profile)
+    whole = all_of("lecture-f17", "each of the six learning curves of step 6 shows what the lecture says it shows",
+                   list(parts.values()))
+    return whole, parts
 
 
 def _smoothed_train_loss(hs: list[History], window: int) -> pd.DataFrame:
@@ -565,18 +764,21 @@ def figure_diagnosis(runs: dict[str, list[History]], profile: str) -> None:
 
 RATIO_LRS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 RATIO_OPTIMIZERS = {"SGD + momentum 0.9": 0.9, "plain SGD": 0.0}  # the notes' own code is plain SGD
-RATIO_OPTIMIZERS_ZH = {"SGD + momentum 0.9": "SGD 加動量 0.9", "plain SGD": "純 SGD"}
+RATIO_KEYS = {"SGD + momentum 0.9": "momentum", "plain SGD": "plain"}  # in the glued names
+RATIO_TESTS = {"SGD + momentum 0.9": "lecture-f19", "plain SGD": "notes-x1"}
 LAYER_NAMES = {"net.1.weight": "hidden 1", "net.3.weight": "hidden 2", "net.5.weight": "output"}
-RATIO_BAND = (1e-4, 1e-2)  # "around 1e-3": a decade either side
+RATIO_TARGET = 1e-3
+RATIO_BAND = (1e-4, 1e-2)  # "around 1e-3": a decade either side (shaded in the figures)
 
 
 def update_ratio_configs(profile: str, seeds=None) -> dict[tuple[str, float], list[RunConfig]]:
     """The MLP at each learning rate of :data:`RATIO_LRS`, with and without momentum, logging
-    ‖ΔW‖ / ‖W‖ of every weight matrix at every iteration; evaluated only at the start and the end."""
+    ‖ΔW‖ / ‖W‖ of every weight matrix at every iteration; evaluated only at the start and the end; on the
+    paired seeds."""
     p = profiles.get(profile)
     steps = p.pick(60, 1_000, 1_000)
     cfg = base(profile, steps=steps, eval_every=steps, log_update_ratio=True)
-    return {(opt, lr): [cfg.replace(momentum=m, lr=lr, seed=s) for s in seeds_of(p, seeds)]
+    return {(opt, lr): [cfg.replace(momentum=m, lr=lr, seed=s) for s in seeds_or(seeds, p.cheap_seeds)]
             for opt, m in RATIO_OPTIMIZERS.items() for lr in RATIO_LRS}
 
 
@@ -585,10 +787,10 @@ def _geometric_mean(values) -> float:
 
 
 def update_ratios(profile: str, seeds=None) -> dict:
-    """Runs of :func:`update_ratio_configs`, and per optimizer, learning rate and layer the median ratio over
-    the first 100 iterations (the recipe's step-3 horizon: later, once the training loss nears zero, the
-    gradients vanish and the ratio no longer reflects the learning rate), geometric mean over seeds; beside
-    it each learning rate's final validation loss (infinite for a diverged run)."""
+    """Runs of :func:`update_ratio_configs`; per run and layer the median ratio over the first 100 iterations
+    (the recipe's step-3 horizon: later, once the training loss nears zero, the gradients vanish and the ratio
+    no longer reflects the learning rate), and each run's final validation loss; summed up per optimizer,
+    learning rate and layer (geometric mean over seeds) for the figures."""
     p = profiles.get(profile)
     configs = update_ratio_configs(profile, seeds)
     histories = iter(sweep.run([c for cs in configs.values() for c in cs], desc="update/weight ratio"))
@@ -601,82 +803,64 @@ def update_ratios(profile: str, seeds=None) -> dict:
             for column, layer in LAYER_NAMES.items():
                 ratio_rows.append({"optimizer": opt, "lr": lr, "seed": h.attrs["seed"], "layer": layer,
                                    "ratio": float(first[f"update_ratio:{column}"].median())})
-            ok = h.attrs.get("status") == "ok"
+            ok = _ok(h)
             loss_rows.append({"optimizer": opt, "lr": lr, "seed": h.attrs["seed"],
-                              "val_loss": float(_last(h)["val_loss"]) if ok else math.inf})
-    ratios = (pd.DataFrame(ratio_rows).groupby(["optimizer", "lr", "layer"], sort=False)["ratio"]
+                              "val_loss": float(_last(h)["val_loss"]) if ok else math.inf,
+                              "scored_loss": float(_last(h)["val_loss"]) if ok else CHANCE_LOSS})
+    per_seed = pd.DataFrame(ratio_rows)
+    ratios = (per_seed.groupby(["optimizer", "lr", "layer"], sort=False)["ratio"]
               .agg(_geometric_mean).unstack("layer")[list(LAYER_NAMES.values())])
-    losses = pd.DataFrame(loss_rows).groupby(["optimizer", "lr"], sort=False)["val_loss"].agg(["mean", "min", "max"])
-    return {"runs": runs, "ratios": ratios, "losses": losses, "early": early}
+    seed_losses = pd.DataFrame(loss_rows)
+    losses = seed_losses.groupby(["optimizer", "lr"], sort=False)["val_loss"].agg(["mean", "min", "max"])
+    return {"runs": runs, "ratios": ratios, "losses": losses, "early": early, "per_seed": per_seed,
+            "seed_losses": seed_losses}
 
 
-def _ratio_verdicts(r: dict) -> tuple[dict, dict]:
-    sides, near = {}, {}
-    for opt in RATIO_OPTIMIZERS:
-        ratios, losses = r["ratios"].loc[opt], r["losses"].loc[opt, "mean"]
-        overall = {lr: _geometric_mean(row) for lr, row in ratios.iterrows()}
-        sides[opt] = claims.update_ratio_sides("lecture-f19", overall, losses.to_dict())
-        near[opt] = claims.update_ratio_near_target("notes-x1", ratios.loc[losses.idxmin()].to_dict(), RATIO_BAND)
-    return sides, near
+def ratio_arms(r: dict, optimizer: str) -> tuple[dict[str, np.ndarray], list[float]]:
+    """The arms of the ratio's test for ``optimizer``, per seed: the learning rate whose ratio (geometric mean
+    over the layers) is nearest 1e-3 on a log scale — among the rates with a neighbour a decade either side —
+    and those two neighbours; each arm's value is that rate's final validation loss (a diverged run scores
+    ln 10). The rule reads the ratio, never the loss it is scored on."""
+    per = r["per_seed"][r["per_seed"]["optimizer"] == optimizer]
+    ratio = per.groupby(["seed", "lr"])["ratio"].agg(_geometric_mean)
+    scored = r["seed_losses"][r["seed_losses"]["optimizer"] == optimizer].set_index(["seed", "lr"])["scored_loss"]
+    arms, chosen = {"nearest": [], "a decade lower": [], "a decade higher": []}, []
+
+    def distance(seed, lr):
+        x = ratio.get((seed, lr), np.nan)
+        return abs(math.log10(x / RATIO_TARGET)) if np.isfinite(x) and x > 0 else math.inf
+
+    for seed in sorted(per["seed"].unique()):
+        i = min(range(1, len(RATIO_LRS) - 1), key=lambda i: distance(seed, RATIO_LRS[i]))
+        chosen.append(RATIO_LRS[i])
+        for arm, j in (("nearest", i), ("a decade lower", i - 1), ("a decade higher", i + 1)):
+            arms[arm].append(float(scored[(seed, RATIO_LRS[j])]))
+    return {arm: np.array(v) for arm, v in arms.items()}, chosen
 
 
-def claim_update_ratio(r: dict) -> tuple[claims.Verdict, claims.Verdict]:
-    """lecture-f19 (a ratio below 1e-3 means the LR is too low, above it too high) and notes-x1 (the best LR
-    runs at about 1e-3), each judged for both optimizers."""
-    sides, near = _ratio_verdicts(r)
-    f19, x1 = claims.combine("lecture-f19", sides), claims.combine("notes-x1", near)
-    en19, zh19, enx1, zhx1 = [], [], [], []
-    for opt in RATIO_OPTIMIZERS:
-        ratios, losses = r["ratios"].loc[opt], r["losses"].loc[opt, "mean"]
-        best = float(losses.idxmin())
-        wrong = [lr for lr, ok in sides[opt].evidence["agrees"].items() if not ok]
-        en19.append(f"With {opt}, the best LR is {best:g} (final validation loss {losses[best]:.3f}); "
-                    + ("every other LR's ratio lies on the side of 1e-3 the notes predict" if not wrong else "; ".join(
-                        f"LR {lr:g} is {'below' if lr < best else 'above'} the best, yet its ratio, "
-                        f"{_geometric_mean(ratios.loc[lr]):.1e}, is {'above' if lr < best else 'below'} 1e-3" for lr in wrong))
-                    + ".")
-        zh19.append(f"使用 {RATIO_OPTIMIZERS_ZH[opt]} 時,最佳學習率為 {best:g}(最終驗證損失 {losses[best]:.3f});"
-                    + ("其他每個學習率的比值都落在筆記所預測的 1e-3 那一側" if not wrong else ";".join(
-                        f"學習率 {lr:g} {'低於' if lr < best else '高於'}最佳值,其比值 {_geometric_mean(ratios.loc[lr]):.1e} "
-                        f"卻{'高於' if lr < best else '低於'} 1e-3" for lr in wrong))
-                    + "。")
-        row = ratios.loc[best]
-        nearest = min(ratios.index, key=lambda lr: abs(math.log10(_geometric_mean(ratios.loc[lr]) / 1e-3)))
-        enx1.append(f"With {opt}, at the best LR, {best:g}, the ratios are {row.min():.1e} … {row.max():.1e} "
-                    f"({sum(near[opt].evidence['in_band'].values())} of {len(row)} layers within {RATIO_BAND[0]:g} … "
-                    f"{RATIO_BAND[1]:g}); the LR whose ratios are nearest 1e-3 is {nearest:g}, with final validation loss "
-                    f"{losses[nearest]:.3f}.")
-        zhx1.append(f"使用 {RATIO_OPTIMIZERS_ZH[opt]} 時,在最佳學習率 {best:g} 下,比值為 {row.min():.1e} … {row.max():.1e}"
-                    f"({len(row)} 層中有 {sum(near[opt].evidence['in_band'].values())} 層落在 {RATIO_BAND[0]:g} … "
-                    f"{RATIO_BAND[1]:g} 之內);比值最接近 1e-3 的學習率是 {nearest:g},其最終驗證損失為 {losses[nearest]:.3f}。")
-    claims.glue_verdict(f19, " ".join(en19), "".join(zh19))
-    claims.glue_verdict(x1, " ".join(enx1), "".join(zhx1))
-    return f19, x1
+def _exponent(lr: float) -> str:
+    return f"e{int(round(math.log10(lr)))}"
 
 
-def table_update_ratio(r: dict) -> None:
-    """notes-x1's table: per optimizer and LR, the median early ratio of each layer beside the final
-    validation loss (mean and range over seeds); glued as ``notes-x1-table``."""
-    rows = []
-    for (opt, lr), ratios in r["ratios"].iterrows():
-        loss = r["losses"].loc[(opt, lr)]
-        rows.append({"optimizer": opt, "lr": lr, **{layer: f"{v:.1e}" for layer, v in ratios.items()},
-                     "val_loss": f"{loss['mean']:.3f} ({loss['min']:.3f} … {loss['max']:.3f})" if np.isfinite(loss["mean"]) else "diverged"})
-    table = pd.DataFrame(rows)
-    layers = list(LAYER_NAMES.values())
-
-    def markdown(header: list[str], optimizer_names: dict) -> str:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for _, row in table.iterrows():
-            val = row["val_loss"] if row["val_loss"] != "diverged" else optimizer_names["diverged"]
-            lines.append(f"| {optimizer_names[row['optimizer']]} | {row['lr']:g} | " + " | ".join(row[l] for l in layers) + f" | {val} |")
-        return "\n".join(lines)
-
-    en = markdown(["optimizer", "LR", *(f"‖ΔW‖/‖W‖ {l}" for l in layers), "final validation loss (range)"],
-                  {**{o: o for o in RATIO_OPTIMIZERS}, "diverged": "diverged"})
-    zh = markdown(["最佳化器", "學習率", "‖ΔW‖/‖W‖ 第 1 隱藏層", "‖ΔW‖/‖W‖ 第 2 隱藏層", "‖ΔW‖/‖W‖ 輸出層", "最終驗證損失(範圍)"],
-                  {**RATIO_OPTIMIZERS_ZH, "diverged": "發散"})
-    glue.text("notes-x1-table", en, zh)
+def judge_update_ratio(r: dict, profile: str) -> tuple[verdicts.Verdict, verdicts.Verdict]:
+    """lecture-f19 (SGD + momentum) and notes-x1 (plain SGD); the table's numbers glued as
+    ``lc-x1-<optimizer>-<e-k>-ratio`` and ``-loss``."""
+    values, out = {}, {}
+    for opt, key in RATIO_KEYS.items():
+        for lr, row in r["ratios"].loc[opt].iterrows():
+            loss = r["losses"].loc[(opt, lr)]
+            values[f"lc-x1-{key}-{_exponent(lr)}-ratio"] = f"{row.min():.1e} … {row.max():.1e}"
+            values[f"lc-x1-{key}-{_exponent(lr)}-loss"] = (f"{loss['mean']:.3f} ({loss['min']:.3f} … {loss['max']:.3f})"
+                                                           if np.isfinite(loss["mean"]) else "×")
+        arms, chosen = ratio_arms(r, opt)
+        values.update({f"lc-x1-{key}-chosen": ", ".join(f"{lr:g}" for lr in chosen),
+                       **{f"lc-x1-{key}-loss-{arm.replace(' ', '-')}": _mean_std(v, 3) for arm, v in arms.items()}})
+        id = RATIO_TESTS[opt]
+        out[id] = decide([test(id)], {test(id).measure: arms}, N_VAL, profile)[id]
+    values.update({"lc-x1-early": str(r["early"]), "lc-x1-seeds": str(len(next(iter(r["runs"].values())))),
+                   "lc-x1-steps": f"{int(next(iter(r['runs'].values()))[0]['step'].max()) + 1:,}"})
+    glue.values(values)
+    return out["lecture-f19"], out["notes-x1"]
 
 
 def _lr_colors() -> dict[float, tuple]:
@@ -751,6 +935,7 @@ def figure_ratio_heuristic(r: dict, profile: str) -> None:
 
 SOURCE_CLASSES, TARGET_CLASSES = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 HEAD = "net.5"  # the MLP's classifier: Linear(128, classes); "net.1" and "net.3" are its hidden layers
+TARGET_VAL = 300  # validation samples of digits 5-9
 TRANSFER_METHODS = {
     "scratch": "from scratch",
     "probe_top": "linear classifier on the top layer (frozen)",
@@ -759,24 +944,16 @@ TRANSFER_METHODS = {
     "finetune_tenth": "fine-tune all layers, LR 0.005",
     "differential": "differential LRs 0.0005 / 0.005 / 0.05",
 }
-TRANSFER_ZH = {
-    "scratch": "從頭訓練",
-    "probe_top": "在(凍結的)頂層上訓練線性分類器",
-    "probe_early": "在(凍結的)第 1 隱藏層上訓練線性分類器",
-    "finetune": "微調全部層,學習率 0.05",
-    "finetune_tenth": "微調全部層,學習率 0.005",
-    "differential": "分層學習率 0.0005 / 0.005 / 0.05",
-}
 
 
 def transfer_sources(profile: str, seeds=None) -> list[RunConfig]:
     """The pre-training runs: the MLP on digits 0–4 (600 training samples), one per seed, keeping their final
-    weights."""
+    weights; on the paired seeds."""
     p = profiles.get(profile)
     steps = p.pick(100, 1_000, 1_000)
     cfg = base(profile, classes=SOURCE_CLASSES, n_train=600, n_val=150, n_test=0, steps=steps,
                eval_every=p.pick(50, 250, 250), snapshot_at=(steps,))
-    return [cfg.replace(seed=s) for s in seeds_of(p, seeds)]
+    return [cfg.replace(seed=s) for s in seeds_or(seeds, p.cheap_seeds)]
 
 
 def transfer_configs(profile: str, seeds=None) -> dict[tuple[int, str], list[RunConfig]]:
@@ -787,7 +964,7 @@ def transfer_configs(profile: str, seeds=None) -> dict[tuple[int, str], list[Run
     configs = {}
     for n_train in (25, 500):
         for source in transfer_sources(profile, seeds):
-            target = base(profile, classes=TARGET_CLASSES, n_train=n_train, n_val=300, n_test=0, batch_size=min(50, n_train),
+            target = base(profile, classes=TARGET_CLASSES, n_train=n_train, n_val=TARGET_VAL, n_test=0, batch_size=min(50, n_train),
                           steps=p.pick(60, 400, 400), eval_every=p.pick(20, 20, 20), seed=source.seed)
             transfer = target.replace(init_from={"run": source.to_dict(), "reinit": [HEAD]})
             variants = {
@@ -817,85 +994,23 @@ def transfer(profile: str, seeds=None) -> dict:
     return {"sources": sources, "runs": runs, "accuracy": accuracy}
 
 
-def _acc_text(values, lang: str = "en") -> str:
-    """Mean accuracy with the range over seeds."""
-    if len(values) == 1:
-        return f"{values[0]:.1%}"
-    if max(values) - min(values) < 5e-4:
-        return f"{np.mean(values):.1%} " + ("(every seed)" if lang == "en" else "(各隨機種子皆同)")
-    return f"{np.mean(values):.1%} ({min(values):.1%} … {max(values):.1%})"
-
-
-def claim_transfer(t: dict) -> tuple[claims.Verdict, claims.Verdict]:
-    acc = t["accuracy"]
-    f28 = claims.transfer_advice("lecture-f28", acc[25], acc[500])
-    x7 = claims.differential_lrs("notes-x7", acc)
-    e = f28.evidence
-    column_en = "similar" if e["similar"] else "different"
-    column_zh = "相似" if e["similar"] else "不同"
-    source_acc = np.mean([_last(h)["val_acc"] for h in t["sources"]])
-    en = (f"Pre-trained on digits 0–4 ({source_acc:.1%} validation accuracy). With 5 samples per class, from scratch "
-          f"reaches {_acc_text(acc[25]['scratch'])} and the top-layer linear classifier {_acc_text(acc[25]['probe_top'])}: "
-          f"by the table, digits 5–9 are a *{column_en}* data set for these features. Little data: "
-          + (f"the top-layer classifier is {'' if e['little_data'] else 'not '}the best method"
-             if e["similar"] else f"the classifier on hidden layer 1 reaches {_acc_text(acc[25]['probe_early'])}, "
-             f"{'better' if e['little_data'] else 'no better'} than the top layer's")
-          + f". With 100 per class, fine-tuning all layers reaches {_acc_text(acc[500]['finetune'])} against "
-          f"{_acc_text(acc[500]['probe_top'])} for the linear classifier ({'✓' if e['more_data_finetune'] else '✗'}). "
-          f"At 1/10 of the LR, fine-tuning reaches {_acc_text(acc[25]['finetune_tenth'])} and {_acc_text(acc[500]['finetune_tenth'])} "
-          f"(5 and 100 per class) against {_acc_text(acc[25]['finetune'])} and {_acc_text(acc[500]['finetune'])} at the full LR "
-          f"({'✓' if e['tenth_lr'] else '✗'}). Validation accuracy, mean (range) over {len(t['sources'])} seeds.")
-    zh = (f"在數字 0–4 上預訓練(驗證準確率 {source_acc:.1%})。每類 5 個樣本時,從頭訓練達到 {_acc_text(acc[25]['scratch'], 'zh')},"
-          f"頂層的線性分類器為 {_acc_text(acc[25]['probe_top'], 'zh')}:依照表格,對這些特徵而言,數字 5–9 是*{column_zh}*的資料集。"
-          f"資料很少時:"
-          + (f"頂層分類器{'是' if e['little_data'] else '不是'}最好的方法"
-             if e["similar"] else f"第 1 隱藏層上的分類器達到 {_acc_text(acc[25]['probe_early'], 'zh')},"
-             f"{'優於' if e['little_data'] else '並不優於'}頂層的分類器")
-          + f"。每類 100 個樣本時,微調全部層達到 {_acc_text(acc[500]['finetune'], 'zh')},線性分類器為 "
-          f"{_acc_text(acc[500]['probe_top'], 'zh')}({'✓' if e['more_data_finetune'] else '✗'})。以 1/10 的學習率微調時達到 "
-          f"{_acc_text(acc[25]['finetune_tenth'], 'zh')} 與 {_acc_text(acc[500]['finetune_tenth'], 'zh')}(每類 5 與 100 個),原學習率則為 "
-          f"{_acc_text(acc[25]['finetune'], 'zh')} 與 {_acc_text(acc[500]['finetune'], 'zh')}({'✓' if e['tenth_lr'] else '✗'})。"
-          f"數字為驗證準確率,{len(t['sources'])} 個隨機種子的平均(範圍)。")
-    claims.glue_verdict(f28, en, zh)
-    sizes_en, sizes_zh = [], []
-    for n, outcome in x7.evidence.items():
-        best = outcome["best_single"]
-        word_en = "better than" if outcome["better"] else "worse than" if outcome["worse"] else "within the seeds' spread of"
-        word_zh = "優於" if outcome["better"] else "劣於" if outcome["worse"] else "在隨機種子的差異範圍內相當於"
-        sizes_en.append(f"with {n // 5} samples per class the differential rates reach {_acc_text(acc[n]['differential'])}, "
-                        f"{word_en} the better single rate ({TRANSFER_METHODS[best].split(', ')[1]}: {_acc_text(acc[n][best])})")
-        sizes_zh.append(f"每類 {n // 5} 個樣本時,分層學習率達到 {_acc_text(acc[n]['differential'], 'zh')},{word_zh}較好的單一學習率"
-                        f"({TRANSFER_ZH[best].split(',')[1]}:{_acc_text(acc[n][best], 'zh')})")
-    en, zh = "; ".join(sizes_en), ";".join(sizes_zh) + "。"
-    en = en[0].upper() + en[1:] + "."
-    if not f28.evidence["similar"]:
-        en += (" On this pair of tasks the pre-trained features are worth less than new ones (the top-layer classifier "
-               "loses to training from scratch), and rates that keep the lower layers near them keep that handicap.")
-        zh += "在這一對任務上,預訓練的特徵不如重新學到的特徵(頂層分類器輸給從頭訓練),而讓較低層停留在這些特徵附近的學習率也保留了這個劣勢。"
-    claims.glue_verdict(x7, en, zh)
+def judge_transfer(t: dict, profile: str) -> tuple[verdicts.Verdict, verdicts.Verdict]:
+    """lecture-f28 and notes-x7, both with 100 samples per class, on the final validation accuracy; every
+    method's accuracy at both sizes glued as ``lc-f28-acc-<per class>-<method>``."""
+    runs = t["runs"]
+    acc = {key: final_accuracy(hs, CHANCE_ACC) for key, hs in runs.items()}
+    source, target = t["sources"][0], runs[(500, "scratch")][0]
+    values = {f"lc-f28-acc-{n // 5}-{m.replace('_', '-')}": _mean_range(acc[(n, m)], 1, 1.0)
+              for n in (25, 500) for m in TRANSFER_METHODS}
+    values.update({"lc-f28-source-acc": _mean_range([_final_val_acc(h) for h in t["sources"]]),
+                   "lc-f28-seeds": str(len(t["sources"])),
+                   "lc-f28-source-steps": f"{int(source['step'].max()) + 1:,}",
+                   "lc-f28-target-steps": f"{int(target['step'].max()) + 1:,}"})
+    glue.values(values)
+    large = {m: acc[(500, m)] for m in TRANSFER_METHODS}
+    f28 = decide([test("lecture-f28")], {"accuracy": large}, TARGET_VAL, profile)["lecture-f28"]
+    x7 = decide([test("notes-x7")], {"accuracy": large}, TARGET_VAL, profile)["notes-x7"]
     return f28, x7
-
-
-def table_transfer(t: dict) -> None:
-    """The lecture's 2×2 table (its advice, quoted) with our measured data-size axis beside it; glued as
-    ``lecture-f28-table``."""
-    acc = t["accuracy"]
-
-    def ours(n: int, names: dict, separator: str) -> str:
-        ranked = sorted(TRANSFER_METHODS, key=lambda m: -np.mean(acc[n][m]))
-        return separator.join(f"{names[m]}: {np.mean(acc[n][m]):.1%}" for m in ranked)
-
-    en = ("| | very similar dataset | very different dataset | ours: digits 0–4 → 5–9, validation accuracy (best first) |\n"
-          "|---|---|---|---|\n"
-          f"| **very little data** | \"Use Linear Classifier on top layer\" | \"You're in trouble… Try linear classifier from "
-          f"different stages\" | 5 per class: {ours(25, TRANSFER_METHODS, '; ')} |\n"
-          f"| **quite a lot of data** | \"Finetune a few layers\" | \"Finetune a larger number of layers\" | 100 per class: "
-          f"{ours(500, TRANSFER_METHODS, '; ')} |")
-    zh = ("| | 非常相似的資料集 | 非常不同的資料集 | 本書:數字 0–4 → 5–9,驗證準確率(由高到低) |\n"
-          "|---|---|---|---|\n"
-          f"| **資料非常少** | 「在頂層使用線性分類器」 | 「麻煩大了……試著在不同階段的特徵上使用線性分類器」 | 每類 5 個:{ours(25, TRANSFER_ZH, ';')} |\n"
-          f"| **資料相當多** | 「微調少數幾層」 | 「微調較多的層」 | 每類 100 個:{ours(500, TRANSFER_ZH, ';')} |")
-    glue.text("lecture-f28-table", en, zh)
 
 
 def _draw_transfer_diagram(ax) -> None:
@@ -984,9 +1099,11 @@ def figure_differential(t: dict, profile: str) -> None:
 
 def plan(profile: str, seeds=None) -> list[RunConfig]:
     """Every run of the chapter whose config is known in advance, for :func:`hp_lib.sweep.prefetch`: all but
-    the coarse-to-fine search (its range comes from step 3) and the fine-tuning runs (they need their source
-    runs' weights, which :func:`transfer` computes first)."""
-    groups = [early_stopping_configs(profile, seeds), *grid_vs_random_configs(profile, seeds).values(),
-              *recipe_configs(profile, seeds).values(), *diagnosis_configs(profile, seeds).values(),
-              *update_ratio_configs(profile, seeds).values(), transfer_sources(profile, seeds)]
+    the searches' picks re-run on a fresh split (they come from the searches' results), the coarse-to-fine
+    search (its range comes from step 3) and the fine-tuning runs (they need their source runs' weights, which
+    :func:`transfer` computes first)."""
+    groups = [early_stopping_selection_configs(profile), early_stopping_configs(profile, seeds),
+              *grid_vs_random_configs(profile, seeds).values(), *recipe_configs(profile, seeds).values(),
+              *diagnosis_configs(profile, seeds).values(), *update_ratio_configs(profile, seeds).values(),
+              transfer_sources(profile, seeds)]
     return [c for g in groups for c in g]

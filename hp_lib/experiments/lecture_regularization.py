@@ -4,21 +4,23 @@ The lecture's pattern is "add randomness at training time, average it out at tes
 each of its regularizers on small real problems and draws the rest by code:
 
 * the MLP of the other lecture chapters (two hidden layers of 128 ReLU units, SGD with momentum 0.9, batch
-  50), on a 5,000-image subset of Fashion-MNIST with a cosine-annealed learning rate 0.05 → 0 over 2,000
-  iterations (20 epochs). On scikit-learn's digits this MLP already reaches about 98 %, which leaves too
-  little error for an ensemble or a regularizer to remove on 180 validation images; Fashion-MNIST leaves
-  about 14 %. Every run keeps its final weights (ensembles, weight histograms, Monte-Carlo dropout) and an
-  exponential moving average of them (Polyak averaging).
-* LeNet on 2,000 Fashion-MNIST images for the data augmentations (flips, crops, cutout, mixup): they act on
-  pixels, and a convolutional network is what they are designed for.
+  50) on a subset of Fashion-MNIST with a cosine-annealed learning rate. Every run keeps its final weights
+  (ensembles, weight histograms, Monte-Carlo dropout) and an exponential moving average of them (Polyak
+  averaging).
+* LeNet on a smaller Fashion-MNIST subset for the data augmentations (flips, crops, cutout, mixup): they act
+  on pixels, and a convolutional network is what they are designed for.
 * ResNet-20 in its 1-D form on MNIST-1D for stochastic depth (it needs a residual network; the book's
   1-D analog keeps it cheap).
 * Pictures: scikit-learn's sample photograph ``china.jpg`` and Fashion-MNIST images, transformed with
   :mod:`hp_lib.regularize`; fractional max pooling with ``torch.nn.FractionalMaxPool2d``.
 
-Items: lecture-f20 ensembles, snapshot ensembles, EMA; f21 L1 / L2 / elastic net; f22 dropout (diagram,
-expectation, vanilla against inverted); f23 the common pattern and Monte-Carlo averaging; f24 data
-augmentation; f25 DropConnect, fractional max pooling, stochastic depth; f26 cutout and mixup.
+Each lecture figure ends in one verdict, a test declared in :data:`TESTS` before any run, on the profile's
+``cheap_seeds`` paired across arms (the same seeds, so the same initial weights and data order): f20 an
+ensemble against its members, f21 L1's sparsity, f22 vanilla against inverted dropout (equivalence), f23
+dropout against none, f24 flips and crops against none, f25 DropConnect against none, f26 cutout against
+none. The other comparisons of a figure (snapshot ensembles, EMA, mixup, stochastic depth) are shown with
+their numbers; the pictures (augmentations, fractional pooling's regions, the network drawings) illustrate.
+The page's prose is in the notebook; this module glues numbers and settings (prefix ``lr-``) and the verdicts.
 """
 
 from __future__ import annotations
@@ -37,14 +39,61 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, NullFormatter
 from torch import nn
 
-from .. import cache, claims, models, plots, profiles, regularize
+from .. import cache, glue, models, plots, profiles, regularize, verdicts
 from .. import data as data_lib
 from ..train import History, RunConfig
-from .common import DATASET_NAMES, Grid, over_seeds, run_grid, seeds_of
+from .common import DATASET_NAMES, MODEL_NAMES, Grid, Test, decide, final_accuracy, glue_arms, over_seeds, run_grid
 
 FASHION_CLASSES = ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
+CHANCE = 10.0     # ten classes: the accuracy (%) a diverged run scores
 NEAR_ZERO = 1e-3  # |w| below this counts as zero: about 1/20 of the first layer's initial standard deviation (0.02)
-DROP = 0.5        # the lecture's dropout probability ("usually set to 0.5")
+DROP = 0.5        # the lecture's dropout probability ("usually set to 0.5"), also DropConnect's (Wan et al.)
+MEMBER_STRIDE = 1_000  # member j of the ensemble of seed s has seed s + j·MEMBER_STRIDE: no two replicates share one
+LECTURE_ENSEMBLE_GAIN = 2.0  # "enjoy 2 % extra performance" (points)
+PENALTIES = {"none": {}, "L2": {"weight_decay": 3e-3}, "L1": {"l1": 3e-4}, "elastic net": {"l1": 1e-4, "weight_decay": 1e-3}}
+CUTOUT = 8          # side of the blanked square, of Fashion-MNIST's 28
+MIXUP_ALPHA = 1.0   # Zhang et al.'s value for CIFAR-10
+CROP_PAD = 2        # pixels of padding before the random crop
+AUGMENTS = {"none": {}, "flip": {"flip": True}, "crop": {"crop": CROP_PAD}, "flip + crop": {"flip": True, "crop": CROP_PAD},
+            "cutout": {"cutout": CUTOUT}, "mixup": {"mixup": MIXUP_ALPHA}}
+FIGURE_ONLY_AUGMENTS = ("flip", "crop")  # drawn beside the tested arms, on the profile's figure seeds
+STOCHASTIC_DEPTH = 0.5  # the last block's drop probability (Huang et al.'s linear rule)
+
+MARGIN_NEAR_ZERO = 10.0
+WHY_NEAR_ZERO = ("the notes call L1's weights sparse, L2's diffuse: fewer than one more first-layer weight in ten "
+                 "near zero would not make them sparse (the share counts some 100,000 weights per seed, so its "
+                 "sampling error is far smaller); fixed before the runs")
+
+# The chapter's tests, fixed before any run: one per lecture figure, its arms named by the lecture (the
+# ensemble against a single model, L1 against L2 and no penalty, the two forms of dropout, each regularizer
+# against the same network without it), at the lecture's settings where it gives them (dropout 0.5).
+TESTS = [
+    Test("lecture-f20", "averaging the predictions of independently trained models beats a single model "
+         "(the lecture: by about 2 %)", "ensemble", "single",
+         "the ensemble of independently seeded MLPs (softmax outputs averaged) minus its members' mean, final "
+         "validation accuracy (points)", paper=LECTURE_ENSEMBLE_GAIN),
+    Test("lecture-f21", "an L1 penalty makes the weights sparse, L2 leaves them small but diffuse: L1 leaves more "
+         "first-layer weights near zero than L2 and than no penalty", "L1", ("L2", "none"),
+         "share of first-layer weights with |w| < 1e-3, L1 minus L2 or no penalty (points)", measure="near_zero",
+         margin=MARGIN_NEAR_ZERO, why_margin=WHY_NEAR_ZERO),
+    Test("lecture-f22", "vanilla dropout (activations scaled at test time) and inverted dropout (survivors scaled "
+         "during training) are the same regularizer: equal test accuracy", "vanilla dropout", "inverted dropout",
+         "vanilla minus inverted dropout (drop probability 0.5), final validation accuracy (points)",
+         form=verdicts.EQUIVALENCE),
+    Test("lecture-f23", "the common pattern regularizes: randomness added in training and averaged out at test "
+         "time (dropout, probability 0.5) raises the test accuracy over the same network without it",
+         "inverted dropout", "none", "dropout minus no dropout, final validation accuracy (points)"),
+    Test("lecture-f24", "data augmentation (random horizontal flips and crops) raises the test accuracy",
+         "flip + crop", "none", "LeNet with flips and crops minus without augmentation, final validation accuracy "
+         "(points)"),
+    Test("lecture-f25", "DropConnect (half the hidden layers' weights dropped, a new mask per minibatch) "
+         "regularizes: it raises the test accuracy over the same network without it", "DropConnect", "none",
+         "DropConnect minus none, final validation accuracy (points)"),
+    Test("lecture-f26", "cutout (a random square of every training image blanked) works well on small datasets: "
+         "it raises the test accuracy over no augmentation", "cutout", "none",
+         "LeNet with cutout minus without augmentation, final validation accuracy (points)"),
+]
+TEST = {t.id: t for t in TESTS}
 
 
 def _single_threaded(fn):
@@ -102,65 +151,111 @@ def resnet(profile: str, **changes) -> RunConfig:
 
 # --- the runs of the chapter -------------------------------------------------------------------------------
 
+def tested_seeds(profile: str, seeds=None) -> tuple[int, ...]:
+    """The seeds every arm of a tested comparison runs: the reader's, else the profile's ``cheap_seeds``."""
+    return tuple(seeds) if seeds else profiles.get(profile).cheap_seeds
+
+
+def figure_seeds(profile: str, seeds=None) -> tuple[int, ...]:
+    """The seeds of runs only drawn (the SGDR runs, flips alone, crops alone): the reader's, else ``seeds``."""
+    return tuple(seeds) if seeds else profiles.get(profile).seeds
+
+
+def n_members(profile: str) -> int:
+    return profiles.get(profile).pick(2, 5, 5)
+
+
+def member_arm(j: int) -> str:
+    return f"member {j + 1}"
+
+
+def sgdr_arm(cycles: int) -> str:
+    return f"SGDR, {cycles} cycles"
+
+
+def sgdr_cycles(profile: str) -> tuple[int, int]:
+    """The two snapshot ensembles drawn: one SGDR run of the single run's length with this many cycles."""
+    return profiles.get(profile).pick((2, 4), (2, 4), (2, 5))
+
+
 def ensemble_setup(profile: str, seeds=None) -> Grid:
-    """``members``: independently seeded MLPs (the profile's seeds first); ``SGDR, M cycles``: one run per seed
-    of the same length with M cosine cycles (SGDR), keeping its weights at the end of every cycle for a snapshot
-    ensemble (Huang et al. 2017)."""
-    p = profiles.get(profile)
-    n_members = p.pick(2, 5, 5)
-    member_seeds = tuple(dict.fromkeys(seeds_of(p, seeds) + tuple(range(100))))[:n_members]
+    """``member j``: for each tested seed s, an MLP of seed s + j·MEMBER_STRIDE (member 1 is the seed's own run,
+    the baseline of the other comparisons); the members of one seed form its ensemble, so every seed gives one
+    independent ensemble and its own single models. ``SGDR, M cycles``: one run per figure seed of the same
+    length with M cosine cycles (SGDR), keeping its weights at the end of every cycle for a snapshot ensemble
+    (Huang et al. 2017)."""
     base = mlp(profile)
-    configs = {"members": [base.replace(seed=s) for s in member_seeds]}
-    for cycles in p.pick((2,), (2, 4), (2, 5)):
+    configs = {member_arm(j): [base.replace(seed=s + MEMBER_STRIDE * j) for s in tested_seeds(profile, seeds)]
+               for j in range(n_members(profile))}
+    for cycles in sgdr_cycles(profile):
         cycle = base.steps // cycles
         sgdr = base.replace(lr={"name": "sgdr", "max_lr": 0.05, "t0": cycle},
                             snapshot_at=tuple(cycle * (i + 1) for i in range(cycles)))
-        configs[f"SGDR, {cycles} cycles"] = [sgdr.replace(seed=s) for s in seeds_of(p, seeds)]
+        configs[sgdr_arm(cycles)] = [sgdr.replace(seed=s) for s in figure_seeds(profile, seeds)]
     return Grid(configs)
-
-
-PENALTIES = {"none": {}, "L2": {"weight_decay": 3e-3}, "L1": {"l1": 3e-4}, "elastic net": {"l1": 1e-4, "weight_decay": 1e-3}}
 
 
 def penalty_setup(profile: str, seeds=None) -> Grid:
     """The MLP without a penalty, with L2 (SGD's weight decay λ: the penalty λ/2·Σw²), L1 (λ·Σ|w|) and both."""
-    p = profiles.get(profile)
-    return over_seeds({name: mlp(profile, **changes) for name, changes in PENALTIES.items()}, seeds_of(p, seeds))
+    return over_seeds({name: mlp(profile, **changes) for name, changes in PENALTIES.items()},
+                      tested_seeds(profile, seeds))
 
 
 def dropout_setup(profile: str, seeds=None) -> Grid:
     """No dropout, vanilla dropout (scaled at test time) and inverted dropout (scaled at training time), both
     dropping half the hidden units, and DropConnect dropping half the hidden layers' weights; same seeds."""
-    p = profiles.get(profile)
     variants = {"none": mlp(profile),
                 "vanilla dropout": mlp(profile, model_kwargs={"dropout": DROP, "dropout_kind": "vanilla"}),
                 "inverted dropout": mlp(profile, model_kwargs={"dropout": DROP}),
                 "DropConnect": mlp(profile, model_kwargs={"dropconnect": DROP})}
-    return over_seeds(variants, seeds_of(p, seeds))
+    return over_seeds(variants, tested_seeds(profile, seeds))
 
 
 def augment_setup(profile: str, seeds=None) -> Grid:
-    """LeNet without augmentation, with flips, with crops (2 pixels of padding), both; with cutout (8×8) and mixup
-    (α = 1, Zhang et al.'s value for CIFAR-10)."""
-    p = profiles.get(profile)
-    variants = {"none": {}, "flip": {"flip": True}, "crop": {"crop": 2}, "flip + crop": {"flip": True, "crop": 2},
-                "cutout 8": {"cutout": 8}, "mixup 1.0": {"mixup": 1.0}}
-    if profile == "smoke":  # the test suite: flips and crops only together
-        variants = {k: v for k, v in variants.items() if k not in ("flip", "crop")}
-    return over_seeds({name: lenet(profile, augment=spec) for name, spec in variants.items()}, seeds_of(p, seeds))
+    """LeNet without augmentation, with flips and crops together, with cutout and with mixup on the tested
+    seeds; with flips alone and crops alone (drawn, not tested) on the figure seeds."""
+    return Grid({name: [lenet(profile, augment=spec).replace(seed=s) for s in
+                        (figure_seeds if name in FIGURE_ONLY_AUGMENTS else tested_seeds)(profile, seeds)]
+                 for name, spec in AUGMENTS.items()})
 
 
 def depth_setup(profile: str, seeds=None) -> Grid:
     """The ResNet without and with stochastic depth (last block's drop probability 0.5, linear rule)."""
-    p = profiles.get(profile)
-    return over_seeds({"no drop": resnet(profile), "stochastic depth 0.5": resnet(profile, model_kwargs={"drop_path": 0.5})},
-                      seeds_of(p, seeds))
+    return over_seeds({"none": resnet(profile),
+                       "stochastic depth": resnet(profile, model_kwargs={"drop_path": STOCHASTIC_DEPTH})},
+                      tested_seeds(profile, seeds))
 
 
 def plan(profile: str, seeds=None) -> list[RunConfig]:
     """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
     grids = [make(profile, seeds) for make in (ensemble_setup, penalty_setup, dropout_setup, augment_setup, depth_setup)]
     return list({c.to_dict().__repr__(): c for g in grids for c in g.all()}.values())
+
+
+def _epochs(cfg: RunConfig) -> str:
+    return f"{cfg.steps * cfg.batch_size / cfg.n_train:.0f}" if cfg.n_train else "—"
+
+
+def glue_settings(profile: str, seeds=None) -> None:
+    """The run settings the page states, glued from the configs of this profile."""
+    m, le, r = mlp(profile), lenet(profile), resnet(profile)
+    widths = [layer.out_features for layer in models.build("mlp", (1, 28, 28)).net if isinstance(layer, nn.Linear)][:-1]
+    data_r, model_r = DATASET_NAMES.get(r.dataset, r.dataset), MODEL_NAMES.get(r.model, r.model)
+    glue.values({
+        "lr-seeds": str(len(tested_seeds(profile, seeds))), "lr-figure-seeds": str(len(figure_seeds(profile, seeds))),
+        "lr-mlp-train": f"{m.n_train:,}", "lr-mlp-val": f"{m.n_val:,}", "lr-mlp-steps": f"{m.steps:,}",
+        "lr-mlp-epochs": _epochs(m), "lr-mlp-lr": f"{m.lr['value']:g}", "lr-mlp-batch": str(m.batch_size),
+        "lr-mlp-layers": str(len(widths)), "lr-mlp-width": str(widths[0]),
+        "lr-lenet-train": f"{le.n_train:,}", "lr-lenet-val": f"{le.n_val:,}",
+        "lr-lenet-epochs": _epochs(le),
+        "lr-res-model": model_r, "lr-res-data": data_r,
+        "lr-res-epochs": _epochs(r),
+        "lr-drop": f"{DROP:g}", "lr-near-zero": f"{NEAR_ZERO:g}", "lr-near-zero-margin": f"{MARGIN_NEAR_ZERO:g}",
+        "lr-l2-wd": f"{PENALTIES['L2']['weight_decay']:g}", "lr-l1": f"{PENALTIES['L1']['l1']:g}",
+        "lr-enet-l1": f"{PENALTIES['elastic net']['l1']:g}", "lr-enet-wd": f"{PENALTIES['elastic net']['weight_decay']:g}",
+        "lr-cutout": str(CUTOUT), "lr-mixup-alpha": f"{MIXUP_ALPHA:g}", "lr-crop-pad": str(CROP_PAD),
+        "lr-sd": f"{STOCHASTIC_DEPTH:g}", "lr-ens-k": str(n_members(profile)), "lr-ema": f"{m.ema:g}",
+    })
 
 
 # --- evaluating saved weights ------------------------------------------------------------------------------
@@ -190,7 +285,17 @@ def val_probabilities(model: nn.Module, cfg: RunConfig) -> torch.Tensor:
     return torch.cat([F.softmax(model(data.x_val[i:i + 1_000]), 1) for i in range(0, len(data.y_val), 1_000)])
 
 
+def _run_probabilities(cfg: RunConfig, history: History, step: int | None = None) -> torch.Tensor:
+    """The validation softmax outputs of a run's weights; a diverged run predicts the uniform distribution
+    (chance, like :func:`~hp_lib.experiments.common.final_accuracy`)."""
+    if history.attrs.get("status", "ok") != "ok":
+        data = _data(cfg)
+        return torch.full((len(data.y_val), data.num_classes), 1 / data.num_classes, device=data.y_val.device)
+    return val_probabilities(final_model(cfg, history, step), cfg)
+
+
 def accuracy(probabilities: torch.Tensor, cfg: RunConfig) -> float:
+    """The validation accuracy of ``probabilities``, as a fraction (ties of a uniform prediction: class 0)."""
     return float((probabilities.argmax(1) == _data(cfg).y_val).float().mean())
 
 
@@ -198,106 +303,124 @@ def _final(h: History, column: str = "val_acc") -> float:
     return float(h.dropna(subset=["val_acc"])[column].iloc[-1])
 
 
-def _per_seed(runs: dict[str, list[History]], column: str = "val_acc") -> dict[str, list[float]]:
-    return {name: [_final(h, column) for h in hs] for name, hs in runs.items()}
+def points(runs: dict[str, list[History]]) -> dict[str, np.ndarray]:
+    """Every arm's final validation accuracy per seed, in points (a diverged run scores chance)."""
+    return {arm: final_accuracy(hs, CHANCE) for arm, hs in runs.items()}
+
+
+def effect_text(treated, baseline) -> str:
+    """A comparison shown but not decided: the mean paired difference (points) and its 95 % CI, as
+    ``+0.4 [-0.3, +1.1]`` (scipy's t interval, as the verdicts use)."""
+    d = np.asarray(treated, dtype=float) - np.asarray(baseline, dtype=float)
+    if len(d) < 2 or np.ptp(d) == 0:
+        return _signed(d.mean())
+    lo, hi = verdicts.interval(d, verdicts.CONFIDENCE[verdicts.DIFFERENCE])
+    return f"{_signed(d.mean())} [{_signed(lo)}, {_signed(hi)}]"
+
+
+def _signed(x: float) -> str:
+    """``+0.4``, ``-1.2``; a value that rounds to zero is ``0.0``, never ``-0.0``."""
+    return "0.0" if round(float(x), 1) == 0 else f"{x:+.1f}"
+
+
+def judge(ids, measures: dict[str, dict[str, np.ndarray]], n_eval: int, profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """Decide the chapter's tests ``ids`` on ``measures`` (measure -> arm -> one value per seed) at ``profile``,
+    each verdict's line glued into the page as ``<id>-verdict``."""
+    return decide([TEST[i] for i in ids], measures, n_eval, profile=profile)
 
 
 # --- lecture-f20: ensembles, snapshot ensembles, weight averaging -----------------------------------------
 
 @_single_threaded
 def ensembles(profile: str, seeds=None) -> dict:
-    """Average the softmax outputs of k of the independent models (every subset of size k, then the mean),
-    and of the snapshots at the ends of each SGDR run's cycles (the last j); the EMA curves come with the
-    members' histories."""
+    """For each tested seed, the members' own accuracies and the accuracy of their averaged softmax outputs
+    (for k members, the mean over every subset of size k of that seed's members); the snapshots at the ends of
+    each SGDR run's cycles (the last j averaged); the EMA curves come with the members' histories."""
     grid = ensemble_setup(profile, seeds)
     runs = run_grid(grid, "ensembles")
-    members = grid.configs["members"]
-    cfg = members[0]
-    probs = [val_probabilities(final_model(c, h), c) for c, h in zip(members, runs["members"])]
-    single = [accuracy(p, cfg) for p in probs]
-    by_size = pd.DataFrame([{"k": k, "acc": np.mean([accuracy(torch.stack([probs[i] for i in subset]).mean(0), cfg)
-                                                     for subset in itertools.combinations(range(len(probs)), k)])}
-                            for k in range(1, len(probs) + 1)])
-    rows = []
-    for name in grid.configs:
-        if name == "members":
-            continue
+    members = [member_arm(j) for j in range(n_members(profile))]
+    cfg = grid.configs[members[0]][0]
+    rows, single, ensemble = [], [], []
+    for i in range(len(grid.configs[members[0]])):
+        probs = [_run_probabilities(grid.configs[m][i], runs[m][i]) for m in members]
+        own = [100 * accuracy(p, cfg) for p in probs]
+        single.append(float(np.mean(own)))
+        for k in range(1, len(probs) + 1):
+            accs = [100 * accuracy(torch.stack([probs[j] for j in subset]).mean(0), cfg)
+                    for subset in itertools.combinations(range(len(probs)), k)]
+            rows.append({"seed": grid.configs[members[0]][i].seed, "k": k, "acc": float(np.mean(accs))})
+        ensemble.append(rows[-1]["acc"])
+    snapshots = []
+    for cycles in sgdr_cycles(profile):
+        name = sgdr_arm(cycles)
         for c, h in zip(grid.configs[name], runs[name]):
-            snaps = [val_probabilities(final_model(c, h, step), c) for step in c.snapshot_at]
+            snaps = [_run_probabilities(c, h, step) for step in c.snapshot_at]
             for j, step in enumerate(c.snapshot_at):
-                rows.append({"schedule": name, "cycles": len(c.snapshot_at), "seed": c.seed, "cycle": j + 1, "step": step,
-                             "snapshot_acc": accuracy(snaps[j], c),
-                             "ensemble_acc": accuracy(torch.stack(snaps[:j + 1]).mean(0), c)})
-    return {"single": single, "by_size": by_size, "snapshots": pd.DataFrame(rows), "runs": runs, "grid": grid}
+                snapshots.append({"schedule": name, "cycles": cycles, "seed": c.seed, "cycle": j + 1, "step": step,
+                                  "snapshot_acc": 100 * accuracy(snaps[j], c),
+                                  "ensemble_acc": 100 * accuracy(torch.stack(snaps[:j + 1]).mean(0), c)})
+    return {"accuracy": {"ensemble": np.array(ensemble), "single": np.array(single)}, "by_size": pd.DataFrame(rows),
+            "snapshots": pd.DataFrame(snapshots), "runs": runs, "grid": grid, "members": members}
 
 
-def _ema_means(members: list[History]) -> dict[str, float]:
-    """Raw and EMA validation loss and accuracy, mean over the seeds and over the second half's evaluations."""
-    ev = pd.concat([h.dropna(subset=["val_acc"]) for h in members])
+def _ema_means(histories: list[History]) -> dict[str, float]:
+    """Raw and EMA validation loss and accuracy (%), mean over the runs and over the second half's evaluations."""
+    ev = pd.concat([h.dropna(subset=["val_acc"]) for h in histories])
     late = ev[ev["step"] + 1 >= ev["step"].max() / 2]
-    return {k: float(late[k].mean()) for k in ("val_loss", "ema_val_loss", "val_acc", "ema_val_acc")}
+    return {k: float(late[k].mean()) * (100 if k.endswith("acc") else 1)
+            for k in ("val_loss", "ema_val_loss", "val_acc", "ema_val_acc")}
 
 
-def claim_ensembles(r: dict) -> list[claims.Verdict]:
-    single, k_max = np.mean(r["single"]), r["by_size"]["k"].max()
-    full = float(r["by_size"].set_index("k").loc[k_max, "acc"])
-    v_ens = claims.ensemble_beats_single("lecture-f20-ensemble", r["single"], full)
-    gain = full - single
-    en = (f"{k_max} independently seeded MLPs reach {single:.1%} on average (from {min(r['single']):.1%} to "
-          f"{max(r['single']):.1%}); the average of their softmax outputs reaches {full:.1%}: {100 * gain:+.1f} points, "
-          f"against the lecture's +2.")
-    zh = (f"{k_max} 個以不同隨機種子獨立訓練的 MLP 平均達到 {single:.1%}(從 {min(r['single']):.1%} 到 "
-          f"{max(r['single']):.1%});平均它們的 softmax 輸出則達到 {full:.1%}:{100 * gain:+.1f} 個百分點,課程的數字是 +2。")
-    claims.glue_verdict(v_ens, en, zh)
+def judge_ensembles(r: dict, profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """lecture-f20, tested: each seed's ensemble against its members' mean; the snapshot ensembles and the EMA
+    are glued as numbers."""
+    glue_arms("lr-ens", r["accuracy"], {"ensemble": "acc", "single": "single"})
+    snaps, first = r["snapshots"], r["members"][0]
+    seeds = sorted(snaps["seed"].unique())
+    cosine = {c.seed: a for c, a in zip(r["grid"].configs[first], final_accuracy(r["runs"][first], CHANCE))}
+    single = np.array([cosine[s] for s in seeds])
+    values = {"lr-snap-seeds": str(len(seeds)), "lr-snap-single": glue_mean(single)}
+    for tag, cycles in zip("ab", sorted(snaps["cycles"].unique())):
+        last = snaps[(snaps["cycles"] == cycles) & (snaps["cycle"] == cycles)].set_index("seed").loc[seeds]
+        values.update({f"lr-snap-{tag}-cycles": str(cycles), f"lr-snap-{tag}-steps": f"{int(last['step'].iloc[0]) // cycles:,}",
+                       f"lr-snap-{tag}-acc": glue_mean(last["ensemble_acc"].to_numpy()),
+                       f"lr-snap-{tag}-last": glue_mean(last["snapshot_acc"].to_numpy())})
+    m = _ema_means([h for name in r["members"] for h in r["runs"][name]])
+    values.update({"lr-ema-loss": f"{m['ema_val_loss']:.3f}", "lr-raw-loss": f"{m['val_loss']:.3f}",
+                   "lr-ema-acc": f"{m['ema_val_acc']:.1f}", "lr-raw-acc": f"{m['val_acc']:.1f}",
+                   "lr-ema-runs": str(len(r["members"]) * len(r["accuracy"]["single"]))})
+    glue.values(values)
+    return judge(["lecture-f20"], {"accuracy": r["accuracy"]}, r["grid"].configs[first][0].n_val, profile)
 
-    snaps = r["snapshots"]
-    last = snaps[snaps["cycle"] == snaps["cycles"]].groupby("cycles")[["ensemble_acc", "snapshot_acc"]].mean()
-    per_cycles = {f"{m} cycles": claims.snapshot_ensemble_gain("lecture-f20-snapshot", float(single),
-                                                               float(last.loc[m, "ensemble_acc"]), gain)
-                  for m in last.index}
-    v_snap = claims.combine("lecture-f20-snapshot", per_cycles)
-    n = snaps["seed"].nunique()
-    parts_en = [f"with {m} cycles of {r['grid'].configs['members'][0].steps // m:,} iterations the {m} snapshots "
-                f"averaged reach {last.loc[m, 'ensemble_acc']:.1%} ({100 * (last.loc[m, 'ensemble_acc'] - single):+.1f} points; "
-                f"the last snapshot alone {last.loc[m, 'snapshot_acc']:.1%})" for m in last.index]
-    parts_zh = [f"{m} 個各 {r['grid'].configs['members'][0].steps // m:,} 次迭代的週期時,平均 {m} 個快照達到 "
-                f"{last.loc[m, 'ensemble_acc']:.1%}({100 * (last.loc[m, 'ensemble_acc'] - single):+.1f} 個百分點;"
-                f"單看最後一個快照為 {last.loc[m, 'snapshot_acc']:.1%})" for m in last.index]
-    en = (f"One SGDR run as long as a single run (mean over {n} seed{'s' if n > 1 else ''}): " + "; ".join(parts_en)
-          + f". The single cosine-annealed run reaches {single:.1%}, {k_max} independent runs averaged "
-          f"{100 * gain:+.1f} points.")
-    zh = (f"一次與單次訓練同樣長的 SGDR 訓練({n} 個隨機種子的平均):" + ";".join(parts_zh)
-          + f"。單次餘弦退火的訓練達到 {single:.1%},平均 {k_max} 個獨立訓練則多 {100 * gain:+.1f} 個百分點。")
-    claims.glue_verdict(v_snap, en, zh)
 
-    m = _ema_means(r["runs"]["members"])
-    v_ema = claims.ema_at_least_raw("lecture-f20-ema", m["val_loss"], m["ema_val_loss"], m["val_acc"], m["ema_val_acc"])
-    decay = r["grid"].configs["members"][0].ema
-    en = (f"Over the second half of training (mean over {k_max} runs), the EMA of the weights (decay {decay}) has "
-          f"validation loss {m['ema_val_loss']:.3f} and accuracy {m['ema_val_acc']:.1%}, the raw weights "
-          f"{m['val_loss']:.3f} and {m['val_acc']:.1%}.")
-    zh = (f"在訓練的後半段(對 {k_max} 次訓練取平均),權重的指數移動平均(衰減 {decay})的驗證損失為 {m['ema_val_loss']:.3f}、"
-          f"準確率 {m['ema_val_acc']:.1%},原始權重則為 {m['val_loss']:.3f} 與 {m['val_acc']:.1%}。")
-    claims.glue_verdict(v_ema, en, zh)
-    return [v_ens, v_snap, v_ema]
+def glue_mean(x) -> str:
+    """Mean ± std (points) of a few seeds' values, as :func:`~hp_lib.experiments.common.glue_arms` writes them."""
+    x = np.asarray(x, dtype=float)
+    return f"{x.mean():.1f} ± {x.std(ddof=1):.1f}" if len(x) > 1 else f"{x.mean():.1f}"
 
 
 def figure_ensembles(r: dict, profile: str) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
     ax = axes[0]
-    single = np.mean(r["single"])
-    ax.plot(r["by_size"]["k"], r["by_size"]["acc"], "o-", color="C0", label="ensemble (softmax averaged)")
-    ax.plot(np.ones(len(r["single"])), r["single"], "o", mfc="none", color="0.3", label="single models")
-    ax.axhline(single + 0.02, color="C3", ls="--", lw=1, label="lecture: single + 2 %")
+    by_size = r["by_size"]
+    for _, d in by_size.groupby("seed"):
+        ax.plot(d["k"], d["acc"], "-", color="C0", lw=0.7, alpha=0.4)
+    mean = by_size.groupby("k", as_index=False)["acc"].mean()
+    ax.plot(mean["k"], mean["acc"], "o-", color="C0", label="ensemble (softmax averaged; thin: seeds)")
+    single = by_size[by_size["k"] == 1]["acc"].mean()
+    ax.axhline(single + LECTURE_ENSEMBLE_GAIN, color="C3", ls="--", lw=1, label="lecture: single + 2 points")
     ax.set_xlabel("number of independently trained models")
-    ax.set_ylabel("validation accuracy")
-    ax.set_xticks(r["by_size"]["k"])
+    ax.set_ylabel("validation accuracy (%)")
+    ax.set_xticks(mean["k"])
     ax.set_title("model ensembles", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
 
     ax = axes[1]
     lr_ax = ax.twinx()
-    for k, name in enumerate(n for n in r["grid"].configs if n != "members"):
+    first = r["members"][0]
+    cosine = {c.seed: a for c, a in zip(r["grid"].configs[first], final_accuracy(r["runs"][first], CHANCE))}
+    for k, cycles in enumerate(sorted(r["snapshots"]["cycles"].unique())):
+        name = sgdr_arm(int(cycles))
         h = r["runs"][name][0].dropna(subset=["lr"])
         lr_ax.plot(h["step"] + 1, h["lr"], color="0.8", lw=1, ls=("-", "--", ":")[k % 3])
         d = r["snapshots"][r["snapshots"]["schedule"] == name]
@@ -309,24 +432,26 @@ def figure_ensembles(r: dict, profile: str) -> None:
     ax.set_zorder(lr_ax.get_zorder() + 1)
     ax.patch.set_visible(False)
     ax.plot([], [], "s", color="0.3", mfc="none", label="one snapshot (end of a cycle)")
-    ax.axhline(single, color="C0", ls=":", lw=1.2, label="single cosine run (same cost)")
+    seeds = r["snapshots"]["seed"].unique()
+    ax.axhline(np.mean([cosine[s] for s in seeds]), color="C0", ls=":", lw=1.2, label="single cosine run (same cost)")
     ax.set_xlabel("iteration")
-    ax.set_ylabel("validation accuracy")
+    ax.set_ylabel("validation accuracy (%)")
     ax.set_title("snapshot ensembles: one SGDR run each", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
 
     ax = axes[2]
-    ev = pd.concat([h.dropna(subset=["val_acc"]) for h in r["runs"]["members"]]).groupby("step", as_index=False).mean(numeric_only=True)
+    histories = [h for name in r["members"] for h in r["runs"][name]]
+    ev = pd.concat([h.dropna(subset=["val_acc"]) for h in histories]).groupby("step", as_index=False).mean(numeric_only=True)
     ev = ev[ev["step"] >= 0]
     ax.plot(ev["step"] + 1, ev["val_loss"], color=plots.COLORS["val"], label="raw weights")
-    ax.plot(ev["step"] + 1, ev["ema_val_loss"], color="C0", label=f"EMA of the weights (decay {r['grid'].configs['members'][0].ema})")
+    ax.plot(ev["step"] + 1, ev["ema_val_loss"], color="C0", label=f"EMA of the weights (decay {r['grid'].configs[first][0].ema})")
     ax.set_xlabel("iteration")
     ax.set_ylabel("validation loss")
     ax.set_ylim(top=float(ev["val_loss"].iloc[1:].max()) * 1.05 if len(ev) > 2 else None)
     ax.set_title("Polyak / EMA averaging", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, frameon=False)
     fig.tight_layout()
-    cfg = r["grid"].configs["members"][0]
+    cfg = r["grid"].configs[first][0]
     plots.publish(fig, "lecture-f20", profile, _data_name(cfg), "MLP", [h for hs in r["runs"].values() for h in hs])
 
 
@@ -336,13 +461,18 @@ def _data_name(cfg: RunConfig) -> str:
 
 # --- lecture-f21: L1, L2, elastic net ----------------------------------------------------------------------
 
+PENALTY_NAMES = {"none": "none", "L2": "l2", "L1": "l1", "elastic net": "enet"}  # arm -> its glue names' part
+PENALTY_COLORS = {"none": "0.4", "L2": "C0", "L1": "C3", "elastic net": "C2"}
+
+
 def _first_layer(cfg: RunConfig, history: History) -> np.ndarray:
     """The final weights of the MLP's first layer, (hidden units, inputs)."""
     return cache.load_snapshot(history.attrs["cache_key"], cfg.steps)["model"]["net.1.weight"].cpu().numpy()
 
 
 def penalties(profile: str, seeds=None) -> dict:
-    """Final first-layer weights and validation accuracy of the MLP under each penalty."""
+    """Final first-layer weights of the MLP under each penalty: per seed, the share (points) with |w| below
+    NEAR_ZERO, their root mean square, and the validation accuracy."""
     grid = penalty_setup(profile, seeds)
     runs = run_grid(grid, "L1 / L2")
     weights, first_units, rows = {}, {}, []
@@ -350,27 +480,24 @@ def penalties(profile: str, seeds=None) -> dict:
         ws = [_first_layer(c, h) for c, h in zip(cfgs, runs[name])]
         weights[name] = np.concatenate([w.ravel() for w in ws])
         first_units[name] = ws[0]  # the first seed's, drawn as images
-        for c, w, h in zip(cfgs, ws, runs[name]):
-            rows.append({"penalty": name, "seed": c.seed, "near_zero": float(np.mean(np.abs(w) < NEAR_ZERO)),
-                         "rms": float(np.sqrt(np.mean(w ** 2))), "val_acc": _final(h)})
-    return {"weights": weights, "first_units": first_units, "table": pd.DataFrame(rows), "runs": runs, "grid": grid}
+        for c, w in zip(cfgs, ws):
+            rows.append({"penalty": name, "seed": c.seed, "near_zero": 100 * float(np.mean(np.abs(w) < NEAR_ZERO)),
+                         "rms": float(np.sqrt(np.mean(w ** 2)))})
+    table = pd.DataFrame(rows)
+    accuracy_ = points(runs)
+    table["val_acc"] = np.concatenate([accuracy_[name] for name in grid.configs])
+    near_zero = {name: table.loc[table["penalty"] == name, "near_zero"].to_numpy() for name in grid.configs}
+    return {"weights": weights, "first_units": first_units, "table": table, "runs": runs, "grid": grid,
+            "near_zero": near_zero, "accuracy": accuracy_}
 
 
-def claim_penalties(r: dict) -> claims.Verdict:
-    t = r["table"].groupby("penalty")[["near_zero", "rms", "val_acc"]].mean()
-    verdict = claims.l1_sparse_l2_small("lecture-f21", t["near_zero"].to_dict(), t["rms"].to_dict())
-    parts_en = [f"{name} {t.loc[name, 'near_zero']:.0%} (RMS {t.loc[name, 'rms']:.3f}, accuracy {t.loc[name, 'val_acc']:.1%})"
-                for name in PENALTIES]
-    parts_zh = [f"{_ZH_PENALTY[name]} {t.loc[name, 'near_zero']:.0%}(均方根 {t.loc[name, 'rms']:.3f},準確率 {t.loc[name, 'val_acc']:.1%})"
-                for name in PENALTIES]
-    en = f"Share of first-layer weights with |w| < {NEAR_ZERO:g}: " + "; ".join(parts_en) + "."
-    zh = f"第一層權重中 |w| < {NEAR_ZERO:g} 的比例:" + ";".join(parts_zh) + "。"
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
-
-
-_ZH_PENALTY = {"none": "無懲罰", "L2": "L2", "L1": "L1", "elastic net": "彈性網路"}
-PENALTY_COLORS = {"none": "0.4", "L2": "C0", "L1": "C3", "elastic net": "C2"}
+def judge_penalties(r: dict, profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """lecture-f21, tested on the share of near-zero first-layer weights; their RMS and the accuracies glued."""
+    glue_arms("lr-zero", r["near_zero"], PENALTY_NAMES)
+    glue_arms("lr-pen-acc", r["accuracy"], PENALTY_NAMES)
+    t = r["table"].groupby("penalty")["rms"]
+    glue.values({f"lr-rms-{tag}": f"{t.mean()[name]:.4f}" for name, tag in PENALTY_NAMES.items()})
+    return judge(["lecture-f21"], {"near_zero": r["near_zero"]}, r["grid"].configs["none"][0].n_val, profile)
 
 
 def figure_penalties(r: dict, profile: str) -> None:
@@ -387,7 +514,7 @@ def figure_penalties(r: dict, profile: str) -> None:
     ax.set_title("final first-layer weights (all seeds)", fontsize=10)
     ax.legend(fontsize=8)
     t = r["table"]
-    for col, (column, label) in enumerate((("near_zero", f"share with |w| < {NEAR_ZERO:g}"), ("val_acc", "validation accuracy"))):
+    for col, (column, label) in enumerate((("near_zero", f"% with |w| < {NEAR_ZERO:g}"), ("val_acc", "validation accuracy (%)"))):
         ax = fig.add_subplot(grid[0, 2 + col])
         for i, name in enumerate(PENALTIES):
             values = t.loc[t["penalty"] == name, column]
@@ -396,7 +523,7 @@ def figure_penalties(r: dict, profile: str) -> None:
         ax.set_xticks(range(len(PENALTIES)), [n.replace(" ", "\n") for n in PENALTIES], fontsize=8)
         ax.set_title(label + " (dots: seeds)", fontsize=10)
         if column == "val_acc":
-            ax.set_ylim(t["val_acc"].min() - 0.03, min(1.0, t["val_acc"].max() + 0.01))
+            ax.set_ylim(t["val_acc"].min() - 3, min(100.0, t["val_acc"].max() + 1))
     # four hidden units' incoming weights as 28×28 images, on one colour scale
     side = int(round(math.sqrt(next(iter(r["first_units"].values())).shape[1])))
     scale = max(np.abs(w[:4]).max() for w in r["first_units"].values())
@@ -412,6 +539,9 @@ def figure_penalties(r: dict, profile: str) -> None:
 
 
 # --- lecture-f22: dropout ----------------------------------------------------------------------------------
+
+DROPOUT_NAMES = {"none": "none", "vanilla dropout": "vanilla", "inverted dropout": "inverted", "DropConnect": "dropconnect"}
+
 
 def draw_network(ax, layers=(4, 5, 5, 2), drop_units: float = 0.0, drop_links: float = 0.0, seed: int = 0,
                  title: str = "") -> None:
@@ -500,7 +630,7 @@ def dropout_expectation(grid: Grid, runs: dict[str, list[History]], n_inputs: in
             for i in range(int(math.log2(max_samples)) + 1):
                 n = 2 ** i
                 gap = (means[n - 1] - target).pow(2).mean().sqrt() / target.pow(2).mean().sqrt()
-                rows.append({"kind": kind, "level": level, "samples": n, "gap": float(gap)})
+                rows.append({"kind": kind, "level": level, "samples": n, "gap": float(gap), "inputs": n_inputs})
     return pd.DataFrame(rows)
 
 
@@ -509,33 +639,21 @@ def _slope(df: pd.DataFrame, min_samples: int = 16) -> float:
     return float(np.polyfit(np.log(d["samples"]), np.log(d["gap"]), 1)[0])
 
 
-def claim_dropout(expectation: pd.DataFrame, runs: dict[str, list[History]]) -> claims.Verdict:
+def judge_dropout(expectation: pd.DataFrame, grid: Grid, runs: dict[str, list[History]], profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """lecture-f22, tested: vanilla against inverted dropout, an equivalence (TOST) within the accuracy margin;
+    the expectation check (how fast the mean of training-time passes reaches the test-time value) is glued as
+    numbers."""
+    acc = points(runs)
+    glue_arms("lr-drop-acc", acc, DROPOUT_NAMES)
     next_layer = expectation[expectation["level"] == "next layer"]
     slopes = {kind: _slope(d) for kind, d in next_layer.groupby("kind")}
-    v_mean = claims.dropout_expectation("lecture-f22", slopes)
-    acc = _per_seed({k: runs[k] for k in ("vanilla dropout", "inverted dropout")})
-    stats = {k: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0) for k, v in acc.items()}
-    v_train = claims.within_spread("lecture-f22", stats)
-    verdict = claims.combine("lecture-f22", {"expectation": v_mean, "training": v_train})
     n_max = int(expectation["samples"].max())
     out = expectation[(expectation["level"] == "output") & (expectation["samples"] == n_max)].set_index("kind")["gap"]
-    (va, vs), (ia, is_) = stats["vanilla dropout"], stats["inverted dropout"]
-    none = np.mean(_per_seed({"none": runs["none"]})["none"])
-    same = {claims.REPRODUCED: ("the same", "相同"), claims.NOT_REPRODUCED: ("not the same", "不相同"),
-            claims.INCONCLUSIVE: ("undecided (one seed)", "無法判斷(只有一個隨機種子)")}[v_train.status]
-    en = (f"The mean of n training-time passes against the test-time value, at the layer after the dropout: the gap "
-          f"falls like n^{slopes['vanilla dropout']:.2f} (vanilla) and n^{slopes['inverted dropout']:.2f} (inverted); "
-          f"1/√n is n^-0.50. At the network's output, after {n_max:,} passes, it is still {out['vanilla dropout']:.1%} "
-          f"(vanilla) and {out['inverted dropout']:.1%} (inverted): with a ReLU between two dropouts the test-time network "
-          f"only approximates the mean. Trained from the same seeds: vanilla {va:.1%} ± {100 * vs:.1f}, inverted "
-          f"{ia:.1%} ± {100 * is_:.1f} (mean ± std; no dropout {none:.1%}) — {same[0]} within the spread.")
-    zh = (f"在 dropout 之後那一層,n 次訓練時前向傳播的平均與測試時的值之差,以 n^{slopes['vanilla dropout']:.2f}(vanilla)"
-          f"與 n^{slopes['inverted dropout']:.2f}(inverted)的速度下降;1/√n 即 n^-0.50。在網路的輸出端,{n_max:,} 次之後差距仍有 "
-          f"{out['vanilla dropout']:.1%}(vanilla)與 {out['inverted dropout']:.1%}(inverted):兩個 dropout 之間隔著 ReLU 時,"
-          f"測試時的網路只是平均值的近似。以相同的隨機種子訓練:vanilla {va:.1%} ± {100 * vs:.1f},inverted {ia:.1%} ± "
-          f"{100 * is_:.1f}(平均 ± 標準差;不用 dropout 為 {none:.1%})——在分散範圍內{same[1]}。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+    glue.values({"lr-slope-vanilla": f"{slopes['vanilla dropout']:.2f}", "lr-slope-inverted": f"{slopes['inverted dropout']:.2f}",
+                 "lr-gap-passes": f"{n_max:,}", "lr-gap-vanilla": f"{100 * out['vanilla dropout']:.1f}",
+                 "lr-gap-inverted": f"{100 * out['inverted dropout']:.1f}",
+                 "lr-expect-inputs": str(int(expectation["inputs"].iloc[0]))})
+    return judge(["lecture-f22"], {"accuracy": acc}, grid.configs["none"][0].n_val, profile)
 
 
 def figure_dropout(expectation: pd.DataFrame, grid: Grid, runs: dict[str, list[History]], profile: str) -> None:
@@ -559,19 +677,12 @@ def figure_dropout(expectation: pd.DataFrame, grid: Grid, runs: dict[str, list[H
     ax.set_ylabel("relative RMS gap to the test-time value")
     ax.set_title("(c) mean of training-time outputs → test-time output", fontsize=10)
     ax.legend(fontsize=7, ncol=1)
-    ax = fig.add_subplot(spec[3])
-    names = ("none", "vanilla dropout", "inverted dropout")
-    acc = _per_seed({k: runs[k] for k in names})
-    for i, name in enumerate(names):
-        ax.bar(i, np.mean(acc[name]), color=("0.5", "C1", "C0")[i], alpha=0.75)
-        ax.plot([i] * len(acc[name]), acc[name], "k.", ms=6)
-    ax.set_xticks(range(3), ["none", "vanilla", "inverted"])
-    values = [v for vs in acc.values() for v in vs]
-    ax.set_ylim(min(values) - 0.02, min(1.0, max(values) + 0.01))
-    ax.set_ylabel("validation accuracy")
-    ax.set_title(f"(d) trained with dropout {DROP} (dots: seeds)", fontsize=10)
+    _accuracy_bars(fig.add_subplot(spec[3]), points(runs), ("none", "vanilla dropout", "inverted dropout"),
+                   colors={"none": "0.5", "vanilla dropout": "C1", "inverted dropout": "C0"},
+                   title=f"(d) trained with dropout {DROP} (dots: seeds)")
     fig.tight_layout()
     cfg = grid.configs["none"][0]
+    names = ("none", "vanilla dropout", "inverted dropout")
     plots.publish(fig, "lecture-f22", profile, _data_name(cfg), "MLP", [h for k in names for h in runs[k]])
 
 
@@ -592,35 +703,35 @@ PATTERN = (
 @_single_threaded
 @torch.no_grad()
 def monte_carlo(grid: Grid, runs: dict[str, list[History]], max_passes: int = 100, seed: int = 0) -> pd.DataFrame:
-    """Validation accuracy of each inverted-dropout network when its predictions (softmax) are averaged over
+    """Validation accuracy (%) of each inverted-dropout network when its predictions (softmax) are averaged over
     k stochastic passes (k = 1 … ``max_passes``), and of its deterministic test-time network."""
     torch.manual_seed(seed)
     rows = []
     for cfg, h in zip(grid.configs["inverted dropout"], runs["inverted dropout"]):
+        if h.attrs.get("status", "ok") != "ok":
+            continue
         model = final_model(cfg, h)
-        scaled = accuracy(val_probabilities(model, cfg), cfg)
+        scaled = 100 * accuracy(val_probabilities(model, cfg), cfg)
         first = _dropout_layers(model)[0]
         hidden = model.net[:first](_data(cfg).x_val)  # deterministic up to the first dropout: computed once
         _train_mode_dropout(model)
         total = torch.zeros(len(hidden), _data(cfg).num_classes, device=hidden.device)
         for k in range(1, max_passes + 1):
             total += F.softmax(model.net[first:](hidden), 1)
-            rows.append({"seed": cfg.seed, "passes": k, "mc_acc": accuracy(total / k, cfg), "scaled_acc": scaled})
+            rows.append({"seed": cfg.seed, "passes": k, "mc_acc": 100 * accuracy(total / k, cfg), "scaled_acc": scaled})
     return pd.DataFrame(rows)
 
 
-def claim_monte_carlo(mc: pd.DataFrame) -> claims.Verdict:
-    mean = mc.groupby("passes")[["mc_acc", "scaled_acc"]].mean()
-    k_max = int(mean.index.max())
-    one, many, scaled = float(mean.loc[1, "mc_acc"]), float(mean.loc[k_max, "mc_acc"]), float(mean.loc[1, "scaled_acc"])
-    verdict = claims.mc_matches_scaling("lecture-f23", one, many, scaled)
-    n = mc["seed"].nunique()
-    en = (f"Inverted-dropout MLP, mean over {n} seed{'s' if n > 1 else ''}: one stochastic pass {one:.1%}, the average of "
-          f"{k_max} passes {many:.1%}, the deterministic test-time network {scaled:.1%}.")
-    zh = (f"inverted dropout 的 MLP,{n} 個隨機種子的平均:單次隨機前向傳播 {one:.1%},平均 {k_max} 次 {many:.1%},"
-          f"測試時的確定性網路 {scaled:.1%}。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def judge_pattern(mc: pd.DataFrame, grid: Grid, runs: dict[str, list[History]], profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """lecture-f23, tested: dropout against no dropout; Monte-Carlo averaging against the scaled test-time
+    network is glued as numbers."""
+    k_max = int(mc["passes"].max())
+    one = mc[mc["passes"] == 1].set_index("seed")
+    many = mc[mc["passes"] == k_max].set_index("seed")
+    glue.values({"lr-mc-passes": str(k_max), "lr-mc-one": glue_mean(one["mc_acc"]), "lr-mc-many": glue_mean(many["mc_acc"]),
+                 "lr-mc-scaled": glue_mean(many["scaled_acc"]),
+                 "lr-mc-gap": effect_text(many["mc_acc"], many["scaled_acc"])})
+    return judge(["lecture-f23"], {"accuracy": points(runs)}, grid.configs["none"][0].n_val, profile)
 
 
 def figure_pattern(mc: pd.DataFrame, runs: dict[str, list[History]], cfg: RunConfig, profile: str) -> None:
@@ -647,15 +758,22 @@ def figure_pattern(mc: pd.DataFrame, runs: dict[str, list[History]], cfg: RunCon
     mean = mc.groupby("passes", as_index=False)[["mc_acc", "scaled_acc"]].mean()
     ax.semilogx(mean["passes"], mean["mc_acc"], color="C3", lw=1.8, label="average of k random passes (mean over seeds)")
     ax.axhline(mean["scaled_acc"].iloc[0], color="C0", ls="--", label="test-time network (no randomness)")
+    ax.axhline(float(np.mean(points({"none": runs["none"]})["none"])), color="0.4", ls=":",
+               label="trained without dropout")
     ax.set_xlabel("stochastic forward passes averaged (k)")
-    ax.set_ylabel("validation accuracy")
+    ax.set_ylabel("validation accuracy (%)")
     ax.set_title(f"dropout {DROP}: marginalizing by sampling or by scaling", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    plots.publish(fig, "lecture-f23", profile, _data_name(cfg), "MLP (inverted dropout)", runs["inverted dropout"])
+    plots.publish(fig, "lecture-f23", profile, _data_name(cfg), "MLP (inverted dropout)",
+                  runs["inverted dropout"] + runs["none"])
 
 
 # --- lecture-f24: data augmentation ----------------------------------------------------------------------
+
+AUGMENT_NAMES = {"none": "none", "flip": "flip", "crop": "crop", "flip + crop": "flipcrop", "cutout": "cutout",
+                 "mixup": "mixup"}
+
 
 def china() -> torch.Tensor:
     """scikit-learn's sample photograph (a temple in China), as a (3, H, W) tensor in [0, 1]."""
@@ -696,36 +814,12 @@ def augmentation_runs(profile: str, seeds=None) -> tuple[Grid, dict[str, list[Hi
     return grid, run_grid(grid, "augmentation")
 
 
-def _beats(claim: str, runs: dict[str, list[History]], treated: str, baseline: str = "none") -> claims.Verdict:
-    acc = _per_seed(runs)
-    return claims.beats_baseline(claim, acc[baseline], acc[treated])
-
-
-def _acc_text(runs: dict[str, list[History]], names) -> tuple[str, str]:
-    names = [n for n in names if n in runs]
-    acc = _per_seed(runs)
-    def one(name):
-        v = acc[name]
-        spread = f" ({min(v):.1%}–{max(v):.1%})" if len(v) > 1 else ""
-        return f"{np.mean(v):.1%}{spread}"
-    en = "; ".join(f"{name} {one(name)}" for name in names)
-    zh = ";".join(f"{_ZH_NAMES.get(name, name)} {one(name)}" for name in names)
-    return en, zh
-
-
-_ZH_NAMES = {"none": "不做擴增", "flip": "翻轉", "crop": "裁剪", "flip + crop": "翻轉 + 裁剪", "no drop": "不丟棄",
-             "stochastic depth 0.5": "隨機深度 0.5", "inverted dropout": "dropout", "DropConnect": "DropConnect"}
-
-
-def claim_augmentation(grid: Grid, runs: dict[str, list[History]]) -> claims.Verdict:
-    verdict = _beats("lecture-f24", runs, "flip + crop")
-    names = ("none", "flip", "crop", "flip + crop")
-    en, zh = _acc_text(runs, names)
-    n = len(next(iter(runs.values())))
-    en = f"LeNet, validation accuracy, mean (range) over {n} seed{'s' if n > 1 else ''}: {en}."
-    zh = f"LeNet 的驗證準確率,{n} 個隨機種子的平均(範圍):{zh}。"
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def judge_augmentation(grid: Grid, runs: dict[str, list[History]], profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """lecture-f24, tested: flips and crops against none (the arms of the tested seeds); flips alone and
+    crops alone are glued as numbers (figure seeds)."""
+    acc = points(runs)
+    glue_arms("lr-aug", acc, AUGMENT_NAMES)
+    return judge(["lecture-f24"], {"accuracy": acc}, grid.configs["none"][0].n_val, profile)
 
 
 def _show(ax, image: torch.Tensor, title: str) -> None:
@@ -734,16 +828,16 @@ def _show(ax, image: torch.Tensor, title: str) -> None:
     ax.axis("off")
 
 
-def _accuracy_bars(ax, runs: dict[str, list[History]], names, colors=None, title: str = "") -> None:
-    names = [n for n in names if n in runs]
-    acc = _per_seed({n: runs[n] for n in names})
+def _accuracy_bars(ax, values: dict[str, np.ndarray], names, colors=None, title: str = "") -> None:
+    """Each arm's final accuracies (points): a bar at the mean, a dot per seed."""
+    names = [n for n in names if n in values]
     for i, name in enumerate(names):
-        ax.bar(i, np.mean(acc[name]), color=(colors or {}).get(name, f"C{i}"), alpha=0.75)
-        ax.plot([i] * len(acc[name]), acc[name], "k.", ms=6)
+        ax.bar(i, np.mean(values[name]), color=(colors or {}).get(name, f"C{i}"), alpha=0.75)
+        ax.plot([i] * len(values[name]), values[name], "k.", ms=6)
     ax.set_xticks(range(len(names)), [n.replace(" ", "\n", 1) for n in names], fontsize=8)
-    values = [v for vs in acc.values() for v in vs]
-    ax.set_ylim(min(values) - 0.02, min(1.0, max(values) + 0.01))
-    ax.set_ylabel("validation accuracy")
+    shown = [v for n in names for v in values[n]]
+    ax.set_ylim(min(shown) - 2, min(100.0, max(shown) + 1))
+    ax.set_ylabel("validation accuracy (%)")
     ax.set_title(title, fontsize=9)
 
 
@@ -765,11 +859,11 @@ def figure_augmentation(pictures: dict, grid: Grid, runs: dict[str, list[History
     for i in range(2):
         shift = ", ".join(f"{v:+.2f}" for v in pictures["pca_shift"][i].tolist())
         _show(fig.add_subplot(spec[1, 3 + i]), pictures["pca"][i], f"PCA colour jitter:\nRGB {shift}")
-    _accuracy_bars(fig.add_subplot(spec[:, 5]), runs, ("none", "flip", "crop", "flip + crop"),
-                   title="LeNet on Fashion-MNIST (dots: seeds)")
+    names = ("none", "flip", "crop", "flip + crop")
+    _accuracy_bars(fig.add_subplot(spec[:, 5]), points(runs), names, title="LeNet on Fashion-MNIST (dots: seeds)")
     cfg = grid.configs["none"][0]
     plots.publish(fig, "lecture-f24", profile, f"china.jpg; {_data_name(cfg)}", "LeNet",
-                  [h for k in ("none", "flip", "crop", "flip + crop") if k in runs for h in runs[k]])
+                  [h for k in names for h in runs[k]])
 
 
 # --- lecture-f25: DropConnect, fractional max pooling, stochastic depth ----------------------------------
@@ -808,7 +902,7 @@ def fractional_pooling(seed: int = 0, window: tuple[int, int, int] = (8, 40, 20)
 
 def stochastic_depth_survival(profile: str) -> np.ndarray:
     """The survival probability of each residual block of the stochastic-depth model (its own attributes)."""
-    cfg = depth_setup(profile).configs["stochastic depth 0.5"][0]
+    cfg = depth_setup(profile).configs["stochastic depth"][0]
     data = _data(cfg)
     model = models.build(cfg.model, data.input_shape, data.num_classes, **cfg.model_kwargs)
     return np.array([1 - b.drop_path for b in model.blocks])
@@ -823,24 +917,18 @@ def other_regularizers(profile: str, seeds=None) -> dict:
             "survival": stochastic_depth_survival(profile)}
 
 
-def claim_other_regularizers(r: dict) -> claims.Verdict:
-    v_dc = _beats("lecture-f25", r["dropout_runs"], "DropConnect")
-    v_sd = _beats("lecture-f25", r["depth_runs"], "stochastic depth 0.5", "no drop")
-    verdict = claims.combine("lecture-f25", {"DropConnect": v_dc, "stochastic depth": v_sd})
-    en1, zh1 = _acc_text(r["dropout_runs"], ("none", "inverted dropout", "DropConnect"))
-    en2, zh2 = _acc_text(r["depth_runs"], ("no drop", "stochastic depth 0.5"))
-    cfg = r["depth_grid"].configs["no drop"][0]
-    model, data = cfg.model, DATASET_NAMES.get(cfg.dataset, cfg.dataset)
-    en = (f"Validation accuracy, mean (range) over seeds. MLP: {en1} — DropConnect {v_dc.label('en')}. "
-          f"{models_name(model)} on {data}: {en2} — stochastic depth {v_sd.label('en')}.")
-    zh = (f"驗證準確率,各隨機種子的平均(範圍)。MLP:{zh1}——DropConnect {v_dc.label('zh')}。"
-          f"{models_name(model)}({data}):{zh2}——隨機深度 {v_sd.label('zh')}。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
-
-
-def models_name(model: str) -> str:
-    return {"resnet20": "ResNet-20", "resnet56": "ResNet-56"}.get(model, model)
+def judge_other_regularizers(r: dict, fmp: dict, profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """lecture-f25, tested: DropConnect against none (the MLP); stochastic depth against none (the ResNet) and
+    the fractional pooling picture's sizes are glued as numbers."""
+    depth = points(r["depth_runs"])
+    glue_arms("lr-sd-acc", depth, {"none": "none", "stochastic depth": "sd"})
+    side = fmp["window"][2]
+    glue.values({"lr-sd-gain": effect_text(depth["stochastic depth"], depth["none"]),
+                 "lr-sd-last": f"{r['survival'][-1]:.2f}", "lr-sd-blocks": str(len(r["survival"])),
+                 "lr-fmp-side": str(side), "lr-fmp-pooled": str(fmp["draws"][0]["pooled"].shape[0]),
+                 "lr-fmp-pool2": str(fmp["max_pool"].shape[0])})
+    return judge(["lecture-f25"], {"accuracy": points(r["dropout_runs"])}, r["dropout_grid"].configs["none"][0].n_val,
+                 profile)
 
 
 def figure_other_regularizers(r: dict, fmp: dict, profile: str) -> None:
@@ -849,7 +937,7 @@ def figure_other_regularizers(r: dict, fmp: dict, profile: str) -> None:
     sub = spec[0, 0].subgridspec(1, 2)
     draw_network(fig.add_subplot(sub[0]), drop_units=DROP, seed=3, title="dropout: units")
     draw_network(fig.add_subplot(sub[1]), drop_links=DROP, seed=3, title="DropConnect: weights")
-    _accuracy_bars(fig.add_subplot(spec[1, 0]), r["dropout_runs"], ("none", "inverted dropout", "DropConnect"),
+    _accuracy_bars(fig.add_subplot(spec[1, 0]), points(r["dropout_runs"]), ("none", "inverted dropout", "DropConnect"),
                    colors={"none": "0.5", "inverted dropout": "C0", "DropConnect": "C3"},
                    title=f"MLP, drop probability {DROP} (dots: seeds)")
 
@@ -883,29 +971,28 @@ def figure_other_regularizers(r: dict, fmp: dict, profile: str) -> None:
     ax.set_ylim(0, 1.05)
     ax.set_title(f"stochastic depth: linear rule, last block {survival[-1]:.2f}", fontsize=9)
     ax = fig.add_subplot(spec[1, 2])
-    for name, color in (("no drop", "0.4"), ("stochastic depth 0.5", "C2")):
+    for name, color in (("none", "0.4"), ("stochastic depth", "C2")):
         ev = pd.concat([h.dropna(subset=["val_acc"]) for h in r["depth_runs"][name]]).groupby("step", as_index=False)
         mean, lo, hi = ev["val_acc"].mean(), ev["val_acc"].min(), ev["val_acc"].max()
-        ax.plot(mean["step"] + 1, mean["val_acc"], color=color, label=name)
-        ax.fill_between(mean["step"] + 1, lo["val_acc"], hi["val_acc"], color=color, alpha=0.2, lw=0)
-    cfg = r["depth_grid"].configs["no drop"][0]
+        ax.plot(mean["step"] + 1, 100 * mean["val_acc"], color=color, label=name)
+        ax.fill_between(mean["step"] + 1, 100 * lo["val_acc"], 100 * hi["val_acc"], color=color, alpha=0.2, lw=0)
+    cfg = r["depth_grid"].configs["none"][0]
+    data, model = DATASET_NAMES.get(cfg.dataset, cfg.dataset), MODEL_NAMES.get(cfg.model, cfg.model)
     ax.set_xlabel("iteration")
-    ax.set_ylabel("validation accuracy")
-    ax.set_ylim(max(0.0, ax.get_ylim()[0]), 1.0)
-    ax.set_title(f"{models_name(cfg.model)} on {DATASET_NAMES.get(cfg.dataset, cfg.dataset)} (band: range over seeds)",
-                 fontsize=9)
+    ax.set_ylabel("validation accuracy (%)")
+    ax.set_ylim(max(0.0, ax.get_ylim()[0]), 100.0)
+    ax.set_title(f"{model} on {data} (band: range over seeds)", fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     runs = [h for k in ("none", "inverted dropout", "DropConnect") for h in r["dropout_runs"][k]]
     runs += [h for hs in r["depth_runs"].values() for h in hs]
-    plots.publish(fig, "lecture-f25", profile,
-                  f"{_data_name(r['dropout_grid'].configs['none'][0])}; {DATASET_NAMES.get(cfg.dataset, cfg.dataset)}; china.jpg",
-                  f"MLP, {models_name(cfg.model)}", runs)
+    plots.publish(fig, "lecture-f25", profile, f"{_data_name(r['dropout_grid'].configs['none'][0])}; {data}; china.jpg",
+                  f"MLP, {model}", runs)
 
 
 # --- lecture-f26: cutout and mixup -----------------------------------------------------------------------
 
-def cutout_mixup_pictures(profile: str, seed: int = 0, size: int = 8, alpha: float = 1.0) -> dict:
+def cutout_mixup_pictures(profile: str, seed: int = 0, size: int = CUTOUT, alpha: float = MIXUP_ALPHA) -> dict:
     """Fashion-MNIST training images with :func:`hp_lib.regularize.cutout` and :func:`hp_lib.regularize.mixup`
     (one λ ~ Beta(α, α) per picture, as per batch in training), with the two class names and their weights."""
     cfg = lenet(profile)
@@ -923,15 +1010,11 @@ def cutout_mixup_pictures(profile: str, seed: int = 0, size: int = 8, alpha: flo
             "mixes": mixes, "size": size, "alpha": alpha}
 
 
-def claim_cutout_mixup(grid: Grid, runs: dict[str, list[History]]) -> claims.Verdict:
-    names = [n for n in runs if n.startswith(("cutout", "mixup"))]
-    verdict = claims.combine("lecture-f26", {n: _beats("lecture-f26", runs, n) for n in names})
-    en, zh = _acc_text(runs, ("none", *names))
-    n = len(next(iter(runs.values())))
-    en = f"LeNet, validation accuracy, mean (range) over {n} seed{'s' if n > 1 else ''}: {en}."
-    zh = f"LeNet 的驗證準確率,{n} 個隨機種子的平均(範圍):{zh}。"
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def judge_cutout_mixup(grid: Grid, runs: dict[str, list[History]], profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """lecture-f26, tested: cutout against none; mixup against none is glued as numbers."""
+    acc = points(runs)
+    glue.values({"lr-mixup-gain": effect_text(acc["mixup"], acc["none"])})
+    return judge(["lecture-f26"], {"accuracy": acc}, grid.configs["none"][0].n_val, profile)
 
 
 def figure_cutout_mixup(pictures: dict, grid: Grid, runs: dict[str, list[History]], profile: str) -> None:
@@ -948,8 +1031,8 @@ def figure_cutout_mixup(pictures: dict, grid: Grid, runs: dict[str, list[History
         ax.set_title(f"mixup (α = {pictures['alpha']:g}), label\n{m['a']}: {m['lam']:.2f} / {m['b']}: {1 - m['lam']:.2f}",
                      fontsize=9)
         ax.axis("off")
-    names = ["none"] + [n for n in runs if n.startswith(("cutout", "mixup"))]
-    _accuracy_bars(fig.add_subplot(spec[:, 4]), runs, names, colors={"none": "0.5"},
+    names = ("none", "cutout", "mixup")
+    _accuracy_bars(fig.add_subplot(spec[:, 4]), points(runs), names, colors={"none": "0.5"},
                    title="LeNet on Fashion-MNIST (dots: seeds)")
     cfg = grid.configs["none"][0]
     plots.publish(fig, "lecture-f26", profile, _data_name(cfg), "LeNet", [h for n in names for h in runs[n]])

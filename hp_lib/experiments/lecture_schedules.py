@@ -1,18 +1,25 @@
-"""Learning rates in practice: lecture-f8 (the four learning rates), lecture-f9 (the loss with step decay)
-and notes-x2 (a learning-rate grid in steps of about 3×), from real runs.
+"""Learning rates in practice: lecture-f8 … f13 and notes-x2 … x4, from real runs and from the schedules
+themselves.
 
-* lecture-f8: the CS231n notes' cartoon of the loss against the epoch at a very high, a high, a low and a
-  good learning rate, made from four runs of a two-layer MLP on MNIST-1D with plain SGD.
-* lecture-f9: "loss with step decay": ResNet-20 on MNIST-1D, the learning rate divided by 10 at 50 % and
-  75 % of the run (ResNet's schedule: ÷10 at 32k and 48k of 64k iterations).
+* lecture-f8: the CS231n notes' cartoon of the loss against the epoch at a very high, a high, a low and a good
+  learning rate, from runs of a two-layer MLP on MNIST-1D with plain SGD. The arms are fixed by a rule declared
+  before any run: the *good* rate is the one of a ladder in steps of about 3× (0.01 … 30) whose training loss
+  at the end is lowest on *selection* seeds, which the test never scores; the other three are fixed multiples
+  of it (×10, ×3, ×1/100); the test runs the four on the chapter's paired seeds.
+* lecture-f9: "loss with step decay": ResNet-20 on MNIST-1D, the learning rate divided by 10 at 50 % and 75 %
+  of the run (ResNet's schedule: ÷10 at 32k and 48k of 64k iterations), against a control at the constant
+  rate that runs until just after the first decay.
+* lecture-f10 … f13: the lecture's schedules, drawn from :mod:`hp_lib.schedules` (illustrations).
 * notes-x2: the same MLP at learning rates 1e-4, 3e-4, 1e-3, … 3: a grid whose neighbours differ by about
-  3×, i.e. two points per decade.
+  3×, i.e. two points per decade (an illustration: a practice shown).
 * notes-x3: reduce on plateau (CS231n notes): the same MLP on more data, its LR halved whenever the validation
   loss stops improving (a :class:`hp_lib.schedules.ReduceOnPlateau` scale, floor 1/1024), against the LR held
   constant and a step schedule.
 * notes-x4: Goyal et al. 2017's linear scaling rule with gradual warmup: a six-layer MLP without normalization
   at batch sizes 32 … 512 with the LR proportional to the batch, the same number of epochs, with and without
   a linear warmup.
+
+The module glues numbers and settings (``ls-*``) and the verdict lines; the page's two languages hold the prose.
 """
 
 from __future__ import annotations
@@ -24,12 +31,101 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import claims, glue, plots, profiles, sweep
+from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
-from .common import Grid, over_seeds, run_grid, seeds_of
+from .common import Grid, Test, decide, final_accuracy, final_loss, over_seeds, run_grid
 
-# one learning rate of each kind, picked from a sweep of this MLP with plain SGD (0.01 … 30): 6 and above diverge
-CARTOON = {"very high": 10.0, "high": 3.0, "low": 0.01, "good": 1.0}
+CHANCE_LOSS = math.log(10)  # the loss of a uniform guess over ten classes: what a diverged run scores
+CHANCE_ACC = 10.0           # the accuracy of a constant guess over ten classes (points)
+LOSS_MARGIN = 0.05
+WHY_LOSS_MARGIN = ("0.05 nats, about 2 % of the loss of a uniform guess over ten classes (ln 10 = 2.30): a "
+                   "smaller difference would not show on the lecture's plots of the loss")
+END_SHARE = 0.05  # "the end of a run": its last 5 %, and "just after a decay": the next 5 % of the run
+
+# lecture-f8: the ladder the good rate is chosen from (on the selection seeds), and each role's multiple of it
+LADDER = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+ROLES = {"very high": 10.0, "high": 3.0, "low": 0.01, "good": 1.0}
+
+# The chapter's tests, declared before any run. Every compared arm runs the same seeds.
+TESTS = [
+    Test("lecture-f8", "a good learning rate ends with a lower training loss than a low, a high and a very high one",
+         "good", ("low", "high", "very high"),
+         "training loss over the last 5 % of the run: the other rate's minus the good rate's (nats)",
+         measure="end training loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("lecture-f9", "with step decay the training loss drops as soon as the learning rate is divided by 10",
+         "decay", "constant",
+         "training loss over the 5 % of the run after the first decay: at the constant rate minus decayed (nats)",
+         measure="loss after the decay", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("notes-x3", "halving the learning rate whenever the validation loss stops improving ends with a lower "
+         "validation loss than keeping it constant", "plateau", "constant",
+         "final validation loss: the constant rate's minus the plateau-halved rate's (nats)",
+         measure="final validation loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+    Test("notes-x4", "with the learning rate scaled with the batch, a gradual warmup raises the largest batch's "
+         "final accuracy", "warmup", "no warmup",
+         "final validation accuracy at the largest batch: with warmup minus without (points)"),
+]
+
+# The items shown, not tested: closed forms, and a practice shown on one grid of runs.
+ILLUSTRATIONS = {
+    "lecture-f10": ("the lecture's learning-rate decay schedules: step, multistep, exponential, 1/t, cosine, linear, "
+                    "inverse square root, constant", "closed forms, each drawn by calling it on the steps; nothing is trained"),
+    "lecture-f11": ("SGDR: cosine annealing with warm restarts (Loshchilov & Hutter 2017, Fig. 1)",
+                    "a closed form drawn on the steps; nothing is trained"),
+    "lecture-f12": ("a linear warmup with the linear scaling rule (Goyal et al. 2017)",
+                    "a closed form drawn on the steps; its real runs are notes-x4"),
+    "lecture-f13": ("the Transformer (Noam) schedule: a linear warmup, then decay as one over the square root of the step",
+                    "a closed form drawn on the steps; nothing is trained"),
+    "notes-x2": ("a learning-rate grid in steps of about 3x (two points per decade)",
+                 "a search practice, shown on one grid of runs: the notes state no effect to test"),
+}
+
+
+def test(id: str) -> Test:
+    return next(t for t in TESTS if t.id == id)
+
+
+def illustration(id: str) -> verdicts.Verdict:
+    """An item of :data:`ILLUSTRATIONS` as its record; its line is glued as ``<id>-verdict``."""
+    claim, why = ILLUSTRATIONS[id]
+    v = verdicts.illustration(id, claim, why)
+    verdicts.glue_verdict(v)
+    return v
+
+
+def seeds_or(seeds, default) -> tuple[int, ...]:
+    """The seeds a reader asked for, else ``default`` (the profile's paired or cheap seeds)."""
+    return tuple(seeds) if seeds else tuple(default)
+
+
+def selection_seeds(profile: str) -> tuple[int, ...]:
+    """The seeds a rule picks an arm on: 100 + the profile's seeds, never among the seeds a test scores."""
+    return tuple(100 + s for s in profiles.get(profile).seeds)
+
+
+def _mean_std(x, digits: int) -> str:
+    x = np.asarray(x, dtype=float)
+    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
+
+
+def _diverged(histories: list[History]) -> str:
+    return f"{sum(h.attrs.get('status') == 'diverged' for h in histories)}/{len(histories)}"
+
+
+def _window_loss(h: History, lo: float, hi: float, diverged: float) -> float:
+    """The mean minibatch training loss over steps ``lo`` ≤ step < ``hi``; ``diverged`` for a run that diverged."""
+    if h.attrs.get("status", "ok") != "ok":
+        return diverged
+    rows = h[(h["step"] >= lo) & (h["step"] < hi)]["train_loss"].dropna()
+    return float(rows.mean())
+
+
+def end_losses(histories: list[History], diverged: float = CHANCE_LOSS) -> np.ndarray:
+    """Each run's mean minibatch training loss over the last :data:`END_SHARE` of its steps (one per seed)."""
+    out = []
+    for h in histories:
+        steps = int(h["step"].max()) + 1
+        out.append(_window_loss(h, (1 - END_SHARE) * steps, steps, diverged))
+    return np.array(out)
 
 
 def _mlp(profile: str, **changes) -> RunConfig:
@@ -40,21 +136,72 @@ def _mlp(profile: str, **changes) -> RunConfig:
                      **p.accelerator).replace(**changes)
 
 
+def glue_mlp(profile: str) -> None:
+    """The settings of the chapter's two-layer MLP runs (lecture-f8, notes-x2, notes-x3), glued for the page."""
+    c = _mlp(profile)
+    glue.values({"ls-mlp-n-train": f"{c.n_train:,}", "ls-mlp-batch": f"{c.batch_size:,}",
+                 "ls-mlp-steps": f"{c.steps:,}", "ls-mlp-epochs": f"{c.steps * c.batch_size / c.n_train:g}"})
+
+
 # --- lecture-f8: four learning rates --------------------------------------------------------------------
 
-def four_learning_rates_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
+@dataclass
+class Cartoon:
+    """lecture-f8: the ladder run on the selection seeds, the good rate it gives, and the four roles' runs."""
+    ladder: dict[float, list[History]]
+    good: float
+    runs: dict[str, list[History]]
+
+    def lr(self, role: str) -> float:
+        return self.good * ROLES[role]
+
+
+def ladder_configs(profile: str) -> dict[float, list[RunConfig]]:
+    """The MLP with plain SGD at every rate of :data:`LADDER`, on the selection seeds."""
     base = _mlp(profile)
-    seeds = seeds_of(profiles.get(profile), seeds)
-    return {name: [base.replace(lr=lr, seed=s) for s in seeds] for name, lr in CARTOON.items()}
+    return {lr: [base.replace(lr=lr, seed=s) for s in selection_seeds(profile)] for lr in LADDER}
 
 
-def four_learning_rates(profile: str, seeds=None) -> dict[str, list[History]]:
-    configs = four_learning_rates_configs(profile, seeds)
-    flat = sweep.run([c for cs in configs.values() for c in cs], desc="four learning rates")
-    out, i = {}, 0
-    for name, cs in configs.items():
-        out[name], i = flat[i:i + len(cs)], i + len(cs)
-    return out
+def pick_good(ladder: dict[float, list[History]]) -> float:
+    """The rule, fixed before any run: the ladder's rate with the lowest mean training loss at the end on the
+    selection seeds (a run that diverged counts as infinite)."""
+    return min(ladder, key=lambda lr: float(end_losses(ladder[lr], math.inf).mean()))
+
+
+def four_learning_rates_configs(profile: str, good: float, seeds=None) -> dict[str, list[RunConfig]]:
+    """The four roles at their multiples of the ``good`` rate, on the paired seeds."""
+    base = _mlp(profile)
+    seeds = seeds_or(seeds, profiles.get(profile).cheap_seeds)
+    return {role: [base.replace(lr=good * k, seed=s) for s in seeds] for role, k in ROLES.items()}
+
+
+def four_learning_rates(profile: str, seeds=None) -> Cartoon:
+    """The ladder on the selection seeds first, then the four roles at the good rate it gives."""
+    configs = ladder_configs(profile)
+    flat = iter(sweep.run([c for cs in configs.values() for c in cs], desc="LR ladder (selection seeds)"))
+    ladder = {lr: [next(flat) for _ in cs] for lr, cs in configs.items()}
+    good = pick_good(ladder)
+    return Cartoon(ladder, good, run_grid(Grid(four_learning_rates_configs(profile, good, seeds)), "four learning rates"))
+
+
+def selection_seeds_of(cartoon: Cartoon) -> tuple[int, ...]:
+    return tuple(h.attrs["seed"] for h in next(iter(cartoon.ladder.values())))
+
+
+def judge_cartoon(cartoon: Cartoon, profile: str) -> verdicts.Verdict:
+    """lecture-f8 decided on each role's training loss at the end; the numbers the page states, glued."""
+    losses = {role: end_losses(hs) for role, hs in cartoon.runs.items()}
+    name = {role: role.replace(" ", "-") for role in ROLES}
+    selection = {lr: end_losses(hs, math.inf) for lr, hs in cartoon.ladder.items()}
+    glue.values({"ls-f8-ladder": ", ".join(f"{lr:g}" for lr in LADDER), "ls-f8-good": f"{cartoon.good:g}",
+                 "ls-f8-selection-seeds": str(len(selection_seeds_of(cartoon))),
+                 "ls-f8-seeds": str(len(cartoon.runs["good"])),
+                 "ls-f8-selection": "; ".join(f"{lr:g} → " + (f"{v.mean():.3f}" if np.isfinite(v).all() else "×")
+                                              for lr, v in selection.items()),
+                 **{f"ls-f8-lr-{name[r]}": f"{cartoon.lr(r):g}" for r in ROLES},
+                 **{f"ls-f8-loss-{name[r]}": _mean_std(losses[r], 3) for r in ROLES},
+                 **{f"ls-f8-diverged-{name[r]}": _diverged(cartoon.runs[r]) for r in ("very high", "high")}})
+    return decide([test("lecture-f8")], {"end training loss": losses}, 0, profile)["lecture-f8"]
 
 
 def _loss_curve(h: History) -> pd.DataFrame:
@@ -64,40 +211,8 @@ def _loss_curve(h: History) -> pd.DataFrame:
                          "loss": rows["train_loss"].rolling(20, min_periods=1).mean()})
 
 
-def cartoon_numbers(runs: dict[str, list[History]]) -> pd.DataFrame:
-    """Per learning rate, mean over seeds of the minibatch training loss over the first tenth of the run, over
-    its last twentieth, and its fall from the three-quarter point to the end; and how many seeds diverged
-    (their loss counts as infinite)."""
-    steps = max(int(h["step"].max()) + 1 for hs in runs.values() for h in hs)  # the runs that did not stop
-
-    def window(h, lo, hi):
-        part = h[(h["step"] >= lo * steps) & (h["step"] < hi * steps)]["train_loss"]
-        return float(part.mean()) if h.attrs.get("status") == "ok" or hi <= 0.1 else float("inf")
-
-    rows = []
-    for name, hs in runs.items():
-        early = np.mean([window(h, 0, 0.1) for h in hs])
-        final = np.mean([window(h, 0.95, 1.0) for h in hs])
-        three_quarter = np.mean([window(h, 0.7, 0.75) for h in hs])
-        rows.append({"run": name, "lr": CARTOON[name], "early": early, "final": final,
-                     "last_quarter_fall": three_quarter - final if np.isfinite(final) else 0.0,
-                     "diverged": sum(h.attrs.get("status") == "diverged" for h in hs), "seeds": len(hs)})
-    return pd.DataFrame(rows).set_index("run")
-
-
-def claim_cartoon(numbers: pd.DataFrame) -> claims.Verdict:
-    verdict = claims.four_learning_rates("lecture-f8", numbers)
-    parts = "; ".join(f"{name} (LR {r.lr:g}): {'diverged in ' + str(r.diverged) + '/' + str(r.seeds) + ' seeds, ' if r.diverged else ''}"
-                      f"{r.early:.3f} after a tenth, {r.final:.3f} at the end" for name, r in numbers.iterrows())
-    names_zh = {"very high": "很高", "high": "高", "low": "低", "good": "好"}
-    parts_zh = ";".join(f"{names_zh[name]}(學習率 {r.lr:g}):{str(r.diverged) + '/' + str(r.seeds) + ' 個種子發散,' if r.diverged else ''}"
-                        f"十分之一處 {r.early:.3f},最後 {r.final:.3f}" for name, r in numbers.iterrows())
-    claims.glue_verdict(verdict, f"Minibatch training loss, mean over seeds — {parts}.",
-                        f"小批次訓練損失,各種子平均——{parts_zh}。")
-    return verdict
-
-
-def figure_cartoon(runs: dict[str, list[History]], profile: str) -> None:
+def figure_cartoon(cartoon: Cartoon, profile: str) -> None:
+    runs = cartoon.runs
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     colors = {"very high": "gold", "high": "C2", "low": "C0", "good": "C3"}
     top = 2.0 * max(float(h["train_loss"].dropna().iloc[0]) for hs in runs.values() for h in hs)
@@ -106,7 +221,7 @@ def figure_cartoon(runs: dict[str, list[History]], profile: str) -> None:
             c = _loss_curve(h)
             y = c["loss"].clip(upper=top)
             ax.plot(c["epoch"], y, color=colors[name], lw=1.4, alpha=0.9,
-                    label=f"{name} learning rate ({CARTOON[name]:g})" if k == 0 else None)
+                    label=f"{name} learning rate ({cartoon.lr(name):g})" if k == 0 else None)
             if h.attrs.get("status") == "diverged":
                 ax.plot(c["epoch"].iloc[-1], top, "x", color=colors[name], ms=9, mew=2)
     ax.set_ylim(0, top * 1.02)
@@ -118,6 +233,19 @@ def figure_cartoon(runs: dict[str, list[History]], profile: str) -> None:
 
 # --- lecture-f9: step decay ----------------------------------------------------------------------------
 
+@dataclass
+class StepDecay:
+    """lecture-f9: the runs with step decay and the control at the constant rate, one per seed each."""
+    config: RunConfig
+    control: RunConfig
+    runs: list[History]
+    controls: list[History]
+
+    @property
+    def window(self) -> int:
+        return decay_window(self.config)
+
+
 def step_decay_config(profile: str) -> RunConfig:
     p = profiles.get(profile)
     steps = p.pick(120, 1_600, 64_000)
@@ -128,43 +256,75 @@ def step_decay_config(profile: str) -> RunConfig:
                      lr={"name": "multistep", "value": 0.1, "milestones": [steps // 2, steps * 3 // 4], "gamma": 0.1})
 
 
-def step_decay(profile: str, seeds=None) -> tuple[RunConfig, list[History]]:
+def decay_window(cfg: RunConfig) -> int:
+    """Iterations "just before" and "just after" a decay: :data:`END_SHARE` of the run."""
+    return max(2, int(END_SHARE * cfg.steps))
+
+
+def control_config(profile: str) -> RunConfig:
+    """The step-decay run without its decays, stopped one window after the first decay: until then it is the
+    same run (same seed, data order and rate), after it the rate stays at 0.1."""
     cfg = step_decay_config(profile)
-    return cfg, sweep.run([cfg.replace(seed=s) for s in seeds_of(profiles.get(profile), seeds)], desc="step decay")
+    return cfg.replace(lr=cfg.lr["value"], steps=cfg.lr["milestones"][0] + decay_window(cfg))
 
 
-def step_drops(cfg: RunConfig, runs: list[History], window: float = 0.05) -> pd.DataFrame:
-    """The mean minibatch training loss over the ``window`` (share of the run) before and after each decay."""
-    w = max(2, int(window * cfg.steps))
-    rows = []
-    for m in cfg.lr["milestones"]:
-        before = np.mean([h[(h["step"] >= m - w) & (h["step"] < m)]["train_loss"].mean() for h in runs])
-        after = np.mean([h[(h["step"] >= m) & (h["step"] < m + w)]["train_loss"].mean() for h in runs])
-        rows.append({"milestone": m, "before": float(before), "after": float(after)})
+def step_decay_seeds(profile: str, seeds=None) -> tuple[int, ...]:
+    return seeds_or(seeds, profiles.get(profile).paired_seeds)  # ResNet runs of minutes: the paired seeds
+
+
+def step_decay(profile: str, seeds=None) -> StepDecay:
+    cfg, control = step_decay_config(profile), control_config(profile)
+    seeds = step_decay_seeds(profile, seeds)
+    hs = sweep.run([cfg.replace(seed=s) for s in seeds] + [control.replace(seed=s) for s in seeds], desc="step decay")
+    return StepDecay(cfg, control, hs[:len(seeds)], hs[len(seeds):])
+
+
+def step_drops(s: StepDecay) -> pd.DataFrame:
+    """Per decay, the mean minibatch training loss (mean over seeds) over the window before and after it, and
+    the control's over the window after the first."""
+    w, rows = s.window, []
+    for m in s.config.lr["milestones"]:
+        rows.append({"milestone": m, "before": float(np.mean([_window_loss(h, m - w, m, CHANCE_LOSS) for h in s.runs])),
+                     "after": float(np.mean([_window_loss(h, m, m + w, CHANCE_LOSS) for h in s.runs]))})
     return pd.DataFrame(rows)
 
 
-def claim_step_decay(drops: pd.DataFrame) -> claims.Verdict:
-    verdict = claims.loss_drops_at_decay("lecture-f9", drops)
-    en = "; ".join(f"at iteration {r.milestone:,}: {r.before:.3f} → {r.after:.3f}" for r in drops.itertuples())
-    zh = ";".join(f"第 {r.milestone:,} 次迭代:{r.before:.3f} → {r.after:.3f}" for r in drops.itertuples())
-    claims.glue_verdict(verdict, f"Mean training loss just before and just after each decay — {en}.",
-                        f"每次衰減前後的平均訓練損失——{zh}。")
-    return verdict
+def judge_step_decay(s: StepDecay, profile: str) -> verdicts.Verdict:
+    m, w = s.config.lr["milestones"][0], s.window
+    after = {"decay": np.array([_window_loss(h, m, m + w, CHANCE_LOSS) for h in s.runs]),
+             "constant": np.array([_window_loss(h, m, m + w, CHANCE_LOSS) for h in s.controls])}
+    before = np.array([_window_loss(h, m - w, m, CHANCE_LOSS) for h in s.runs])
+    m2 = s.config.lr["milestones"][1]
+    c = s.config
+    glue.values({"ls-f9-steps": f"{c.steps:,}", "ls-f9-m1": f"{m:,}", "ls-f9-m2": f"{m2:,}", "ls-f9-window": f"{w:,}",
+                 "ls-f9-control-steps": f"{s.control.steps:,}", "ls-f9-seeds": str(len(s.runs)),
+                 "ls-f9-batch": f"{c.batch_size:,}", "ls-f9-n-train": f"{c.n_train:,}",
+                 "ls-f9-data": "CIFAR-10" if c.dataset == "cifar10" else "MNIST-1D",
+                 "ls-f9-before-1": _mean_std(before, 3), "ls-f9-after-1": _mean_std(after["decay"], 3),
+                 "ls-f9-control-1": _mean_std(after["constant"], 3),
+                 "ls-f9-before-2": _mean_std([_window_loss(h, m2 - w, m2, CHANCE_LOSS) for h in s.runs], 3),
+                 "ls-f9-after-2": _mean_std([_window_loss(h, m2, m2 + w, CHANCE_LOSS) for h in s.runs], 3)})
+    return decide([test("lecture-f9")], {"loss after the decay": after}, 0, profile)["lecture-f9"]
 
 
-def figure_step_decay(cfg: RunConfig, runs: list[History], profile: str) -> None:
+def figure_step_decay(s: StepDecay, profile: str) -> None:
+    cfg = s.config
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for h in runs:
-        smooth = h["train_loss"].rolling(max(1, cfg.steps // 100), min_periods=1).mean()
-        ax.plot(h["step"] + 1, smooth, color=plots.COLORS["train"], lw=1, alpha=0.8)
+    smooth = max(1, cfg.steps // 100)
+    for k, h in enumerate(s.controls):  # under the decayed runs: the same curves until the first decay
+        ax.plot(h["step"] + 1, h["train_loss"].rolling(smooth, min_periods=1).mean(), color="0.5", lw=1, alpha=0.8,
+                label="control: LR 0.1 held" if k == 0 else None)
+    for k, h in enumerate(s.runs):
+        ax.plot(h["step"] + 1, h["train_loss"].rolling(smooth, min_periods=1).mean(), color=plots.COLORS["train"],
+                lw=1, alpha=0.8, label="LR 0.1, ÷10 at 50 % and 75 %" if k == 0 else None)
     for m in cfg.lr["milestones"]:
         ax.axvline(m, color="k", ls=":", lw=1)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("training loss (minibatch, smoothed)")
-    ax.set_title("LR 0.1, ÷10 at 50 % and 75 % of the run", fontsize=10)
-    plots.publish(fig, "lecture-f9", profile, "MNIST-1D", "ResNet-20", runs)
+    ax.legend(fontsize=8)
+    data = "CIFAR-10" if cfg.dataset == "cifar10" else "MNIST-1D"
+    plots.publish(fig, "lecture-f9", profile, data, "ResNet-20", s.runs + s.controls)
 
 
 # --- notes-x2: a learning-rate grid in steps of 3× -------------------------------------------------------
@@ -173,9 +333,9 @@ GRID_3X = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0]
 
 
 def lr_grid_points(profile: str, seeds=None) -> list[tuple[float, int, RunConfig]]:
-    base = _mlp(profile, momentum=0.9, nesterov=True, steps=profiles.get(profile).pick(100, 1_500, 3_000))
-    seeds = seeds_of(profiles.get(profile), seeds)
-    return [(lr, s, base.replace(lr=lr, seed=s)) for lr in GRID_3X for s in seeds]
+    p = profiles.get(profile)
+    base = _mlp(profile, momentum=0.9, nesterov=True, steps=p.pick(100, 1_500, 3_000))
+    return [(lr, s, base.replace(lr=lr, seed=s)) for lr in GRID_3X for s in seeds_or(seeds, p.seeds)]
 
 
 def lr_grid(profile: str, seeds=None) -> tuple[pd.DataFrame, list[History]]:
@@ -186,18 +346,22 @@ def lr_grid(profile: str, seeds=None) -> tuple[pd.DataFrame, list[History]]:
         last = h.dropna(subset=["val_loss"]).iloc[-1]
         rows.append({"lr": lr, "seed": s, "val_loss": float(last["val_loss"]), "val_acc": float(last["val_acc"]),
                      "diverged": h.attrs.get("status") == "diverged"})
-    return pd.DataFrame(rows), hs
+    grid = pd.DataFrame(rows)
+    grid.attrs["steps"] = points[0][2].steps
+    return grid, hs
 
 
-def describe_lr_grid(grid: pd.DataFrame) -> None:
+def glue_lr_grid(grid: pd.DataFrame) -> None:
+    """The grid's numbers for the page: its best rate and accuracy, the rates within 2 points of it, those that
+    diverged."""
     by_lr = grid.groupby("lr").agg(val_acc=("val_acc", "mean"), diverged=("diverged", "sum"))
     best = by_lr["val_acc"].idxmax()
-    ok = by_lr[by_lr["val_acc"] >= by_lr["val_acc"].max() - 0.02].index
-    en = (f"Best at LR {best:g} ({by_lr.loc[best, 'val_acc']:.1%}); within 2 points of it: LR {ok.min():g} … {ok.max():g}; "
-          f"diverged: {', '.join(f'{lr:g}' for lr in by_lr.index[by_lr['diverged'] > 0]) or 'none'}.")
-    zh = (f"最佳為學習率 {best:g}({by_lr.loc[best, 'val_acc']:.1%});與最佳相差 2 個百分點以內:學習率 {ok.min():g} … "
-          f"{ok.max():g};發散:{', '.join(f'{lr:g}' for lr in by_lr.index[by_lr['diverged'] > 0]) or '無'}。")
-    glue.text("notes-x2-numbers", en, zh)
+    near = by_lr[by_lr["val_acc"] >= by_lr["val_acc"].max() - 0.02].index
+    diverged = by_lr.index[by_lr["diverged"] > 0]
+    glue.values({"ls-x2-steps": f"{grid.attrs['steps']:,}", "ls-x2-seeds": str(grid["seed"].nunique()),
+                 "ls-x2-best": f"{best:g}", "ls-x2-best-acc": f"{100 * by_lr.loc[best, 'val_acc']:.1f}",
+                 "ls-x2-near": f"{near.min():g} … {near.max():g}",
+                 "ls-x2-diverged": ", ".join(f"{lr:g}" for lr in diverged) or "—"})
 
 
 def figure_lr_grid(grid: pd.DataFrame, runs: list[History], profile: str) -> None:
@@ -218,15 +382,16 @@ def figure_lr_grid(grid: pd.DataFrame, runs: list[History], profile: str) -> Non
 # --- notes-x3: halve the learning rate on a plateau -------------------------------------------------------
 
 PLATEAU = {"factor": 0.5, "patience": 2}  # halve after 3 evaluations in a row without a new best (floor: 1/1024)
+PLATEAU_FLOOR_HALVINGS = 10
 PLATEAU_LABELS = {"constant": "constant LR", "plateau": "×0.5 on each plateau", "step": "step decay (÷10 at 50 %, 75 %)"}
 PLATEAU_COLORS = {"constant": "C7", "plateau": "C0", "step": "C1"}
 
 
 def plateau_setup(profile: str, seeds=None) -> Grid:
-    """lecture-f8's two-layer MLP with plain SGD at its good learning rate, 1, on 16,000 MNIST-1D samples (four
-    times lecture-f8's, so that the validation loss stalls from the noise of the steps rather than turning up
-    from overfitting): the LR held constant, halved whenever the validation loss stops improving, and divided by
-    10 at 50 % and 75 % of the run."""
+    """lecture-f8's two-layer MLP with plain SGD at LR 1 on 16,000 MNIST-1D samples (four times lecture-f8's, so
+    that the validation loss stalls from the noise of the steps rather than turning up from overfitting): the
+    LR held constant, halved whenever the validation loss stops improving, and divided by 10 at 50 % and 75 %
+    of the run; on the paired seeds."""
     p = profiles.get(profile)
     steps = p.pick(100, 3_000, 30_000)
     base = _mlp(profile, lr=1.0, n_train=p.pick(500, 16_000, 60_000), n_val=p.pick(200, 2_000, 5_000), steps=steps,
@@ -235,7 +400,7 @@ def plateau_setup(profile: str, seeds=None) -> Grid:
                 "plateau": base.replace(lr_plateau=PLATEAU),
                 "step": base.replace(lr={"name": "multistep", "value": 1.0, "milestones": [steps // 2, steps * 3 // 4],
                                          "gamma": 0.1})}
-    return over_seeds(variants, seeds_of(p, seeds))
+    return over_seeds(variants, seeds_or(seeds, p.cheap_seeds))
 
 
 def plateau_runs(profile: str, seeds=None) -> dict[str, list[History]]:
@@ -266,28 +431,31 @@ def plateau_numbers(runs: dict[str, list[History]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def claim_plateau(numbers: pd.DataFrame) -> claims.Verdict:
-    by = {v: numbers[numbers["variant"] == v] for v in PLATEAU_LABELS}
-    verdict = claims.plateau_halving_helps("notes-x3", by["plateau"]["final_val_loss"].tolist(),
-                                           by["constant"]["final_val_loss"].tolist(), by["plateau"]["halvings"].tolist())
+def judge_plateau(runs: dict[str, list[History]], profile: str) -> verdicts.Verdict:
+    """notes-x3 decided on the final validation loss (a diverged run scores ln 10); the numbers the page states."""
+    n = plateau_numbers(runs)
+    plateau = n[n["variant"] == "plateau"]
+    cfg = runs["constant"][0]
+    losses = {v: final_loss(hs, CHANCE_LOSS) for v, hs in runs.items()}
+    glue.values({**{f"ls-x3-loss-{v}": _mean_std(x, 3) for v, x in losses.items()},
+                 "ls-x3-seeds": str(len(runs["plateau"])),
+                 "ls-x3-halvings": ", ".join(str(k) for k in plateau["halvings"]),
+                 "ls-x3-first-cut": ", ".join(f"{c:,}" for c in plateau["first_cut"].dropna().astype(int)) or "—",
+                 "ls-x3-final-lr": ", ".join(f"1/{1 / x:g}" for x in plateau["final_lr"]),
+                 "ls-x3-max-halvings": str(int(plateau["halvings"].max())),
+                 "ls-x3-floor-halvings": str(PLATEAU_FLOOR_HALVINGS)})
+    return decide([test("notes-x3")], {"final validation loss": losses}, 0, profile)["notes-x3"]
 
-    def loss(v):
-        s = by[v]["final_val_loss"]
-        return f"{s.mean():.3f} ({s.min():.3f} … {s.max():.3f})"
 
-    halves = ", ".join(str(n) for n in by["plateau"]["halvings"])
-    first = ", ".join(f"{c:,}" for c in by["plateau"]["first_cut"].dropna().astype(int))
-    final_lr = ", ".join(f"1/{1 / x:g}" for x in by["plateau"]["final_lr"])
-    en = (f"Final validation loss, mean (range) over {len(by['plateau'])} seeds — constant LR {loss('constant')}, "
-          f"halving on plateaus {loss('plateau')}, step decay {loss('step')}. Halvings per seed: {halves} (the first "
-          f"after {first} iterations), ending at LR {final_lr} of the initial one; the floor of 1/1024 (10 halvings) "
-          f"{'was' if by['plateau']['halvings'].max() >= 10 else 'was not'} reached within the run.")
-    zh = (f"最終驗證損失,{len(by['plateau'])} 個隨機種子的平均(範圍)——固定學習率 {loss('constant')},停滯時減半 "
-          f"{loss('plateau')},階梯衰減 {loss('step')}。各種子的減半次數:{halves}(第一次在 {first} 次迭代後),最後的學習率為"
-          f"初始值的 {final_lr};在這次執行中{'已' if by['plateau']['halvings'].max() >= 10 else '未'}降到 1/1024"
-          f"(10 次減半)的下限。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def glue_plateau(profile: str) -> None:
+    """notes-x3's settings, glued before its runs."""
+    grid = plateau_setup(profile)
+    c = grid.configs["constant"][0]
+    glue.values({"ls-x3-n-train": f"{c.n_train:,}", "ls-x3-n-val": f"{c.n_val:,}", "ls-x3-steps": f"{c.steps:,}",
+                 "ls-x3-batch": f"{c.batch_size:,}", "ls-x3-eval-every": f"{c.eval_every:,}",
+                 "ls-x3-patience-evals": str(PLATEAU["patience"] + 1),
+                 "ls-x3-patience-steps": f"{(PLATEAU['patience'] + 1) * c.eval_every:,}",
+                 "ls-x3-data-ratio": f"{c.n_train / _mlp(profile).n_train:g}"})
 
 
 def figure_plateau(runs: dict[str, list[History]], profile: str) -> None:
@@ -321,7 +489,8 @@ class LinearScaling:
     """Runs of one network at several batch sizes, the LR proportional to the batch size, all for the same
     number of epochs, with and without a linear warmup from the smallest batch's LR. ``configs[(batch, warmup)]``
     holds one config per seed; at the smallest batch the warmup would be a no-op (it starts at the LR it warms
-    up to), so that batch has only the runs without it and serves both lines."""
+    up to), so that batch has only the runs without it and serves both lines. The largest batch, which the
+    test compares with and without warmup, runs the paired seeds; the others, drawn only, the profile's seeds."""
     batches: tuple[int, ...]
     epochs: int
     warmup_epochs: int
@@ -340,23 +509,36 @@ def linear_scaling_setup(profile: str, seeds=None) -> LinearScaling:
     n_train = p.pick(1_024, 16_000, 60_000)
     batches = p.pick((32, 128), (32, 64, 128, 256, 512), (32, 64, 128, 256, 512, 1024))
     epochs, warmup_epochs = p.pick((2, 1), (20, 2), (40, 4))
-    seeds = seeds_of(p, seeds)
     configs = {}
     for batch in batches:
         k = batch // batches[0]
         per_epoch = n_train // batch
         steps = epochs * per_epoch
+        seeds_here = seeds_or(seeds, p.cheap_seeds if batch == batches[-1] else p.seeds)
         decayed = {"name": "multistep", "value": BASE_LR * k, "milestones": [steps // 2, steps * 3 // 4], "gamma": 0.1}
         cfg = RunConfig(dataset="mnist1d", n_train=n_train, n_val=p.pick(200, 2_000, 5_000), n_test=0, model="mlp",
                         model_kwargs=SCALING_MLP, batch_size=batch, lr=decayed, momentum=0.9, nesterov=False,
                         weight_decay=0.0, steps=steps, eval_every=max(1, steps // 20), log_every=max(1, per_epoch // 10),
                         train_probe=False, threads=1, **p.accelerator)
-        configs[(batch, False)] = [cfg.replace(seed=s) for s in seeds]
+        configs[(batch, False)] = [cfg.replace(seed=s) for s in seeds_here]
         if k > 1:
             warmed = {"name": "linear_warmup", "schedule": decayed, "warmup_steps": warmup_epochs * per_epoch,
                       "start_factor": 1 / k}
-            configs[(batch, True)] = [cfg.replace(lr=warmed, seed=s) for s in seeds]
+            configs[(batch, True)] = [cfg.replace(lr=warmed, seed=s) for s in seeds_here]
     return LinearScaling(batches, epochs, warmup_epochs, configs)
+
+
+def glue_linear_scaling(setup: LinearScaling) -> None:
+    """notes-x4's settings, glued before its runs."""
+    small, large = setup.batches[0], setup.batches[-1]
+    c = setup.configs[(large, False)][0]
+    glue.values({"ls-x4-batches": ", ".join(str(b) for b in setup.batches), "ls-x4-small": str(small),
+                 "ls-x4-large": str(large), "ls-x4-base-lr": f"{BASE_LR:g}",
+                 "ls-x4-top-lr": f"{BASE_LR * large / small:g}", "ls-x4-epochs": str(setup.epochs),
+                 "ls-x4-warmup-epochs": str(setup.warmup_epochs), "ls-x4-n-train": f"{c.n_train:,}",
+                 "ls-x4-n-val": f"{c.n_val:,}", "ls-x4-depth": str(SCALING_MLP["depth"]),
+                 "ls-x4-width": str(SCALING_MLP["width"]), "ls-x4-seeds-large": str(len(setup.configs[(large, False)])),
+                 "ls-x4-seeds-other": str(len(setup.configs[(small, False)]))})
 
 
 def linear_scaling_runs(setup: LinearScaling) -> dict[tuple[int, bool], list[History]]:
@@ -366,44 +548,31 @@ def linear_scaling_runs(setup: LinearScaling) -> dict[tuple[int, bool], list[His
     return runs
 
 
-def final_accuracy(h: History) -> float:
-    """The last validation accuracy of a run; 0 for a run that diverged (it has no final model)."""
-    return float(h.dropna(subset=["val_acc"])["val_acc"].iloc[-1]) if h.attrs.get("status") == "ok" else 0.0
-
-
 def linear_scaling_numbers(runs: dict[tuple[int, bool], list[History]]) -> pd.DataFrame:
-    rows = [{"batch": batch, "warmup": warmup, "seed": h.attrs["seed"], "final_val_acc": final_accuracy(h),
+    """One row per run: its final validation accuracy (0 … 1; a diverged run scores chance, 0.1)."""
+    rows = [{"batch": batch, "warmup": warmup, "seed": h.attrs["seed"],
+             "final_val_acc": float(final_accuracy([h], CHANCE_ACC)[0]) / 100,
              "diverged": h.attrs.get("status") == "diverged"}
             for (batch, warmup), hs in runs.items() for h in hs]
     return pd.DataFrame(rows).sort_values(["warmup", "batch", "seed"], ignore_index=True)
 
 
-def claim_linear_scaling(numbers: pd.DataFrame) -> claims.Verdict:
-    mean = numbers.groupby(["warmup", "batch"])["final_val_acc"].mean()
-    smallest, largest = int(numbers["batch"].min()), int(numbers["batch"].max())
-    warm = {int(b): float(a) for b, a in mean[True].items() if b != smallest}
-    cold = {int(b): float(a) for b, a in mean[False].items() if b != smallest}
-    verdict = claims.linear_scaling_warmup("notes-x4", float(mean[False][smallest]), warm, cold)
-    diverged = numbers[numbers["diverged"]].groupby(["warmup", "batch"]).size()
+def judge_linear_scaling(setup: LinearScaling, runs: dict[tuple[int, bool], list[History]],
+                         profile: str) -> verdicts.Verdict:
+    """notes-x4 decided at the largest batch, with against without warmup, on the final validation accuracy."""
+    small, large = setup.batches[0], setup.batches[-1]
+    acc = {key: final_accuracy(hs, CHANCE_ACC) for key, hs in runs.items()}
 
-    def row(w: bool, lang: str) -> str:
-        parts = []
-        for b, a in (warm if w else cold).items():
-            d = int(diverged.get((w, b), 0))
-            note = (f" ({d} diverged)" if lang == "en" else f"({d} 次發散)") if d else ""
-            parts.append(f"{b}: {a:.1%}{note}")
-        return ", ".join(parts)
+    def by_batch(warmup: bool) -> str:
+        return "; ".join(f"{b} → {_mean_std(acc[(b, warmup)], 1)}" for b in setup.batches[1:])
 
-    n = numbers["seed"].nunique()
-    en = (f"Final validation accuracy, mean over {n} seeds — batch {smallest} (LR {BASE_LR:g}): "
-          f"{mean[False][smallest]:.1%}; with warmup, batch {row(True, 'en')}; without, batch {row(False, 'en')}. "
-          f"At batch {largest} (LR {BASE_LR * largest / smallest:g}) warmup changes the accuracy by "
-          f"{100 * (warm[largest] - cold[largest]):+.1f} points.")
-    zh = (f"最終驗證準確率,{n} 個隨機種子的平均——批次量 {smallest}(學習率 {BASE_LR:g}):{mean[False][smallest]:.1%};"
-          f"有暖身時,批次量 {row(True, 'zh')};沒有暖身時,批次量 {row(False, 'zh')}。在批次量 {largest}"
-          f"(學習率 {BASE_LR * largest / smallest:g})時,暖身使準確率改變 {100 * (warm[largest] - cold[largest]):+.1f} 個百分點。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+    glue.values({"ls-x4-acc-small": _mean_std(acc[(small, False)], 1), "ls-x4-acc-warm": by_batch(True),
+                 "ls-x4-acc-cold": by_batch(False), "ls-x4-acc-large-warm": _mean_std(acc[(large, True)], 1),
+                 "ls-x4-acc-large-cold": _mean_std(acc[(large, False)], 1),
+                 "ls-x4-diverged-warm": _diverged(runs[(large, True)]),
+                 "ls-x4-diverged-cold": _diverged(runs[(large, False)])})
+    measures = {"accuracy": {"warmup": acc[(large, True)], "no warmup": acc[(large, False)]}}
+    return decide([test("notes-x4")], measures, setup.configs[(large, False)][0].n_val, profile)["notes-x4"]
 
 
 def figure_linear_scaling(setup: LinearScaling, runs: dict[tuple[int, bool], list[History]], profile: str) -> None:
@@ -427,7 +596,7 @@ def figure_linear_scaling(setup: LinearScaling, runs: dict[tuple[int, bool], lis
     ax.set_xlabel(f"batch size (LR = {BASE_LR:g} · batch / {setup.batches[0]})")
     ax.set_ylabel(f"final validation accuracy ({setup.epochs} epochs)")
     ax.legend(fontsize=8)
-    ax.set_title("mean and range over seeds (× = diverged, counted as 0)", fontsize=9)
+    ax.set_title("mean and range over seeds (× = diverged, counted as chance, 10 %)", fontsize=9)
 
     # the start of training at the largest batch: the first three warmup lengths
     cfg = setup.configs[(largest, False)][0]
@@ -459,11 +628,15 @@ def figure_linear_scaling(setup: LinearScaling, runs: dict[tuple[int, bool], lis
                   [h for key, hs in runs.items() if key != (setup.batches[0], True) for h in hs])
 
 
+
 def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
+    """Every run of the chapter known in advance, for :func:`hp_lib.sweep.prefetch`: all but lecture-f8's four
+    roles, whose rates come from the ladder's runs on the selection seeds (those are planned)."""
     p = profiles.get(profile)
-    configs = [c for cs in four_learning_rates_configs(profile, seeds).values() for c in cs]
-    configs += [step_decay_config(profile).replace(seed=s) for s in seeds_of(p, seeds)]
+    configs = [c for cs in ladder_configs(profile).values() for c in cs]
+    decay_seeds = step_decay_seeds(profile, seeds)
+    configs += [step_decay_config(profile).replace(seed=s) for s in decay_seeds]
+    configs += [control_config(profile).replace(seed=s) for s in decay_seeds]
     configs += [cfg for _, _, cfg in lr_grid_points(profile, seeds)]
     configs += plateau_setup(profile, seeds).all() + linear_scaling_setup(profile, seeds).all()
     return configs

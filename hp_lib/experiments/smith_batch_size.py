@@ -12,17 +12,23 @@ ratio of batch to training-set size as 128–1024 on CIFAR-10's 50,000, within a
 learning rates, stepsizes at the paper's fraction of the run, and epochs chosen for equal training time
 on the 2-core reference machine, where one thread per run processes 3,700–4,200 samples/s at every batch
 size in the range: larger batches buy little time here, so the epochs differ little.
+
+The tests compare the analogs of the paper's extreme batch sizes, TBS 1024 and TBS 128, on the profile's
+paired seeds; the two batch sizes between them are drawn in the figures only and keep the profile's seeds.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from .. import claims, glue, plots, profiles
+from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, run_grid
+from .common import (Grid, Test, analog, decide, final_accuracy, final_loss, final_stats, glue_arms, publish_grid,
+                     run_grid)
 
 # TBS: (max LR, epochs, stepsize in epochs) of the paper's runs (SOURCES §1.4, Fig. 6)
 PAPER = {128: (0.4, 48, 21), 256: (0.6, 70, 31), 512: (0.8, 95, 41), 1024: (1.0, 116, 51)}
@@ -30,31 +36,66 @@ PAPER = {128: (0.4, 48, 21), 256: (0.6, 70, 31), 512: (0.8, 95, 41), 1024: (1.0,
 # fraction, for the epochs of equal time on the reference machine
 CPU_EPOCHS = {64: 16, 128: 17, 256: 18, 512: 20}
 SMOKE_EPOCHS = {16: 2, 32: 2, 64: 2, 128: 2}
+SMALL, LARGE = 128, 1024  # the paper's extreme batch sizes: the arms the tests compare
+CHANCE_ACC = 10.0          # ten classes: the accuracy of a diverged run
+CHANCE_LOSS = math.log(10)  # the loss of the uniform prediction
+
+
+def arm(paper_tbs: int) -> str:
+    """A test's arm: our runs at the analog of the paper's batch size ``paper_tbs``."""
+    return f"TBS {paper_tbs} (paper)"
+
+
+# The chapter's tests, fixed before any run: the paper's largest batch against its smallest, at equal time.
+# Loss and speed are compared on a log scale (100 × ln of the ratio, about percent): Fig. 6b's axis is
+# logarithmic, and a speed-up is a ratio.
+PAPER_LOG_SPEEDUP = 100 * math.log(PAPER[LARGE][1] / PAPER[SMALL][1])  # 116 against 48 epochs in the same time
+TESTS = [
+    Test("smith-fig-6a", "for a fixed computational budget, a larger total batch size yields a higher test accuracy",
+         arm(LARGE), arm(SMALL), "the analog of TBS 1024 minus that of TBS 128, final test accuracy at equal "
+         "training time (points)"),
+    Test("smith-fig-6b", "for a fixed computational budget, a smaller total batch size has a lower test loss",
+         arm(SMALL), arm(LARGE), "100 × ln of the final test loss of the analog of TBS 1024 over that of TBS 128, "
+         "at equal training time (about percent)", measure="log_loss", higher_is_better=False, margin=5.0,
+         why_margin="5 % of the test loss: about two standard errors of a mean cross-entropy over 2,000 test "
+                    "samples whose per-sample losses spread as much as their mean"),
+    Test("smith-remark-4", "the batch size changes the execution time, so batch sizes must be compared at equal "
+         "time: the larger batch runs more epochs per second", arm(LARGE), arm(SMALL),
+         "100 × ln of the epochs per second of training of the analog of TBS 1024 over that of TBS 128 "
+         "(about percent)", paper=PAPER_LOG_SPEEDUP, measure="log_speed", margin=PAPER_LOG_SPEEDUP / 2,
+         why_margin="half the paper's speed-up on a log scale (116 against 48 epochs in the same time, 2.4 "
+                    "times): a smaller speed-up keeps equal time within 1.55 times of equal epochs"),
+]
 
 
 @dataclass
 class BatchSizes:
-    configs: dict[int, RunConfig]  # TBS -> config
-    paper_tbs: dict[int, int]      # our TBS -> the paper's
-    seeds: tuple[int, ...]
+    configs: dict[int, RunConfig]          # our TBS -> config
+    paper_tbs: dict[int, int]              # our TBS -> the paper's
+    seeds: dict[int, tuple[int, ...]]      # our TBS -> its seeds (paired for the tested extremes)
 
     def label(self, tbs: int) -> str:
         return f"TBS {tbs}"
 
+    def ours(self, paper_tbs: int) -> int:
+        """Our batch size for the paper's ``paper_tbs``."""
+        return next(t for t, p in self.paper_tbs.items() if p == paper_tbs)
+
     def grid(self) -> Grid:
-        return over_seeds({self.label(t): c for t, c in self.configs.items()}, self.seeds)
+        return Grid({self.label(t): [c.replace(seed=s) for s in self.seeds[t]] for t, c in self.configs.items()})
 
 
 def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
     """The runs of Fig. 6; ``min_momentum`` below 0.95 makes the momentum cyclical (Fig. 8b): down to it
-    while the LR rises, back while it falls."""
+    while the LR rises, back while it falls. The analogs of the paper's TBS 128 and 1024 (the tested arms)
+    run the profile's paired seeds, the others its seeds; ``seeds`` sets every batch size's."""
     p = profiles.get(profile)
     n_train = p.pick(512, 10_000, 50_000)
     epochs = p.pick(SMOKE_EPOCHS, CPU_EPOCHS, {t: e for t, (_, e, _) in PAPER.items()})
     base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=n_train, n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      momentum=0.95, weight_decay=1e-4, train_probe=False, threads=p.threads, **p.accelerator)
-    configs, paper_tbs = {}, {}
+    configs, paper_tbs, seeds_by = {}, {}, {}
     for (tbs, ep), (paper, (max_lr, paper_epochs, paper_ss)) in zip(epochs.items(), PAPER.items()):
         # iterations as the author's script counts them: epochs · N / TBS, in integer arithmetic
         steps = ep * n_train // tbs
@@ -65,7 +106,9 @@ def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
         configs[tbs] = base.replace(batch_size=tbs, lr={**policy, "select": "lr"}, momentum=momentum, steps=steps,
                                     eval_every=max(1, steps // 25))
         paper_tbs[tbs] = paper
-    return BatchSizes(configs, paper_tbs, tuple(seeds) if seeds else p.seeds)
+        tested = paper in (SMALL, LARGE)
+        seeds_by[tbs] = tuple(seeds) if seeds else (p.paired_seeds if tested else p.seeds)
+    return BatchSizes(configs, paper_tbs, seeds_by)
 
 
 def run(setup: BatchSizes) -> dict[int, list[History]]:
@@ -78,6 +121,16 @@ def _seconds(histories: list[History]) -> float:
     return sum(h["time"].dropna().iloc[-1] for h in histories) / len(histories)
 
 
+def epochs_per_second(h: History) -> float:
+    """Epochs trained per second of training (evaluations excluded), up to the last timed evaluation (a
+    diverged run: the last before it stopped)."""
+    timed = h.dropna(subset=["time"])
+    timed = timed[timed["time"] > 0]
+    if timed.empty:  # diverged before its first timed evaluation: the whole run's clock
+        return float(h["epoch"].dropna().iloc[-1] / h.attrs["seconds"])
+    return float(timed["epoch"].iloc[-1] / timed["time"].iloc[-1])
+
+
 def results(setup: BatchSizes, runs: dict[int, list[History]]) -> pd.DataFrame:
     rows = []
     for tbs, cfg in setup.configs.items():
@@ -85,53 +138,48 @@ def results(setup: BatchSizes, runs: dict[int, list[History]]) -> pd.DataFrame:
         max_lr, paper_epochs, _ = PAPER[setup.paper_tbs[tbs]]
         epochs = cfg.steps * tbs / cfg.n_train
         rows.append({"TBS (paper)": setup.paper_tbs[tbs], "TBS (ours)": tbs, "max LR": max_lr,
-                     "epochs (paper)": paper_epochs, "epochs (ours)": f"{epochs:.3g}",
+                     "epochs (paper)": paper_epochs, "epochs (ours)": f"{epochs:.3g}", "seeds": s.n,
                      "training time (s)": f"{secs:.0f}", "s per epoch": f"{secs / epochs:.2f}",
                      "final acc. (%)": s.acc_text(), "final loss": s.loss_text()})
     return pd.DataFrame(rows).set_index("TBS (ours)")
 
 
-def describe(setup: BatchSizes, profile: str) -> None:
-    cfg = next(iter(setup.configs.values()))
+def glue_settings(setup: BatchSizes) -> None:
+    """The settings the page states, glued from the configs of this profile."""
+    small, large = setup.ours(SMALL), setup.ours(LARGE)
+    cfg = setup.configs[small]
     data, model = analog(cfg)
-    tbs = ", ".join(str(t) for t in setup.configs)
-    n = len(setup.seeds)
-    en = (f"ours: {model} on {data} ({cfg.n_train:,} training samples) at TBS {tbs}, the paper's max LR and "
-          f"stepsize fraction, momentum 0.95, WD 1e-4, epochs for equal training time on the 2-core reference "
-          f"machine; x-axis: measured training time (evaluations excluded); mean of {n} seed{'s' if n > 1 else ''} "
-          f"(thin lines: single seeds); profile `{profile}`")
-    zh = (f"本書實驗:在 {data}({cfg.n_train:,} 筆訓練樣本)上訓練 {model},TBS 為 {tbs},採用論文的最大學習率與步長比例,"
-          f"動量 0.95,權重衰減 1e-4,epoch 數使各組在 2 核心的參考機器上訓練時間相同;橫軸為實測訓練時間(不含評估);"
-          f"{n} 個隨機種子的平均(細線為單一種子);設定檔 `{profile}`")
-    glue.text("smith-fig-6-ours", en, zh)
+    middle = [t for t in setup.configs if t not in (small, large)]
+    epochs = {t: c.steps * t / c.n_train for t, c in setup.configs.items()}
+    glue.values({"s42-data": data, "s42-model": model, "s42-n-train": f"{cfg.n_train:,}", "s42-n-val": f"{cfg.n_val:,}",
+                 "s42-tbs": ", ".join(str(t) for t in setup.configs),
+                 "s42-tbs-small": str(small), "s42-tbs-large": str(large),
+                 "s42-epochs-small": f"{epochs[small]:.3g}", "s42-epochs-large": f"{epochs[large]:.3g}",
+                 "s42-seeds": str(len(setup.seeds[small])),
+                 "s42-figure-seeds": str(len(setup.seeds[middle[0]] if middle else setup.seeds[small]))})
 
 
-def claim_6(setup: BatchSizes, runs: dict[int, list[History]]) -> claims.Verdict:
-    stats = {tbs: final_stats(hs) for tbs, hs in runs.items()}
-    verdict = claims.batch_size_tradeoff({t: (s.acc_mean, s.loss_mean) for t, s in stats.items()})
-    small, large = min(stats), max(stats)
-    en = (f"At TBS {small} the runs end at {stats[small].acc_text()} % and loss {stats[small].loss_mean:.4f}; "
-          f"at TBS {large}, at {stats[large].acc_text()} % and loss {stats[large].loss_mean:.4f}.")
-    zh = (f"TBS {small} 的最終準確率為 {stats[small].acc_text()} %、損失 {stats[small].loss_mean:.4f};"
-          f"TBS {large} 則為 {stats[large].acc_text()} %、損失 {stats[large].loss_mean:.4f}。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def measures(setup: BatchSizes, runs: dict[int, list[History]]) -> dict[str, dict[str, np.ndarray]]:
+    """The tested arms' measures, one value per seed: final test accuracy (points), 100 × ln of the final
+    test loss and of the epochs per second; glued for the page."""
+    tested = {arm(p): runs[setup.ours(p)] for p in (SMALL, LARGE)}
+    acc = {a: final_accuracy(hs, CHANCE_ACC) for a, hs in tested.items()}
+    loss = {a: final_loss(hs, CHANCE_LOSS) for a, hs in tested.items()}
+    speed = {a: np.array([epochs_per_second(h) for h in hs]) for a, hs in tested.items()}
+    names = {arm(p): str(p) for p in (SMALL, LARGE)}
+    glue_arms("s42-acc", acc, names)
+    glue.values({f"s42-loss-{n}": f"{loss[a].mean():.3f} ± {loss[a].std(ddof=1):.3f}" if len(loss[a]) > 1
+                 else f"{loss[a].mean():.3f}" for a, n in names.items()})
+    glue.values({f"s42-s-per-epoch-{n}": f"{np.mean(1 / speed[a]):.2f}" for a, n in names.items()})
+    glue.values({"s42-speedup": f"{np.mean(speed[arm(LARGE)]) / np.mean(speed[arm(SMALL)]):.2f}",
+                 "s42-paper-speedup": f"{PAPER[LARGE][1] / PAPER[SMALL][1]:.2f}"})
+    return {"accuracy": acc, "log_loss": {a: 100 * np.log(v) for a, v in loss.items()},
+            "log_speed": {a: 100 * np.log(v) for a, v in speed.items()}}
 
 
-def remark_4(setup: BatchSizes, runs: dict[int, list[History]]) -> claims.Verdict:
-    per_epoch = {tbs: _seconds(runs[tbs]) / (cfg.steps * tbs / cfg.n_train) for tbs, cfg in setup.configs.items()}
-    verdict = claims.remark_4(per_epoch, paper_epochs={t: PAPER[setup.paper_tbs[t]][1] for t in setup.configs})
-    e = verdict.evidence
-    small, large = min(per_epoch), max(per_epoch)
-    en = (f"An epoch takes {per_epoch[small]:.2f} s at TBS {small} and {per_epoch[large]:.2f} s at TBS {large}: "
-          f"the largest batch runs {e['speedup']:.2f}× as many epochs in the same time here, against "
-          f"{e['paper_speedup']:.2f}× in the paper ({PAPER[setup.paper_tbs[large]][1]} vs "
-          f"{PAPER[setup.paper_tbs[small]][1]} epochs on 4 P100 GPUs).")
-    zh = (f"TBS {small} 每個 epoch 需 {per_epoch[small]:.2f} 秒,TBS {large} 需 {per_epoch[large]:.2f} 秒:"
-          f"在本機上,最大的批次量在相同時間內可跑 {e['speedup']:.2f} 倍的 epoch,論文中則為 {e['paper_speedup']:.2f} 倍"
-          f"(4 張 P100 上 {PAPER[setup.paper_tbs[large]][1]} 對 {PAPER[setup.paper_tbs[small]][1]} 個 epoch)。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def judge(setup: BatchSizes, runs: dict[int, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
+    """Every test of the chapter decided, its line glued as ``<id>-verdict``."""
+    return decide(TESTS, measures(setup, runs), setup.configs[setup.ours(SMALL)].n_val, profile)
 
 
 def _figure(setup: BatchSizes, runs: dict[int, list[History]], y: str, ylabel: str, fig_id: str, profile: str,

@@ -8,55 +8,148 @@ The paper's settings (SOURCES §1.4, from the captions and the author's jobs):
 * Fig. 11: ResNet-56, momentum 0.95, TBS 1,030, WD 1e-4, 3.2e-4, 5.6e-4 and 1e-3, (a) at a constant LR 0.1,
   (b) in an LR range test 0.1 → 1.0.
 * Fig. 12: the grid search restarted from a snapshot: (a) the 3-layer net trained at WD 1e-3, then continued
-  at each weight decay; (b) ResNet-56's range test run to its middle at WD 1e-4, then continued at each.
+  at 1e-3, 3e-3 and 1e-2; (b) ResNet-56's range test run to its middle at WD 1e-4, then continued at each.
 
-Our snapshot searches restart Fig. 9's run at WD 1e-3 and Fig. 11b's run at WD 1e-4 halfway, so Figs. 9
-and 11b are the searches from scratch they are checked against, and the time they save is measured on the
-same runs. As in the momentum chapter, the 3-layer net's learning rates are the paper's times ten at the
-``smoke`` and ``cpu`` profiles; ResNet-20 stands in for ResNet-56 at the paper's learning rates.
+Our snapshot searches restart Fig. 9's run at WD 1e-3 and Fig. 11b's run at WD 1e-4 halfway. As in the
+momentum chapter, the 3-layer net's learning rates are the paper's times ten at the ``smoke`` and ``cpu``
+profiles; ResNet-20 stands in for ResNet-56 at the paper's learning rates.
+
+Every item is a test of the weight decays the paper names, fixed here before any run (``TESTS``): the arms a
+test compares run on the same paired seeds (``profile.paired_seeds``), the arms only drawn in a figure on the
+profile's ``seeds``. The time a snapshot search saves follows from its design (it skips the first half of
+every run but one), so the page shows it as an illustration beside the test of what the search picks.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import claims, glue, lr_finder, plots, profiles, schedules
+from .. import glue, lr_finder, plots, profiles, schedules, verdicts
 from ..train import History, RunConfig
-from .common import Grid, analog, final_stats, over_seeds, publish_grid, ramp, range_test_figure, run_grid, sci
-from .common import seeds_of
+from .common import (ACCURACY, Grid, Test, analog, decide, final_accuracy, final_loss, publish_grid, ramp,
+                     range_test_figure, run_grid, sci)
 from .smith_momentum import LR_SCALE_3LAYER, resnet_base, three_layer_base
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
 DEEP_WDS = (1e-4, 3.2e-4, 5.6e-4, 1e-3)
+# Fig. 12a continues the WD 1e-3 snapshot at the paper's three values (its 3e-3 is Fig. 9's 3.2e-3 here)
+SNAPSHOT_SHALLOW_WDS = (1e-2, 3.2e-3, 1e-3)
+CHANCE_ACC = 10.0           # ten classes: the accuracy of a diverged run (points)
+CHANCE_LOSS = math.log(10)  # the loss of the uniform prediction: a diverged run's
+UPPER_RANGE_LR = 0.005      # Fig. 10: "accuracy improves above LR 0.005" (the paper's LR; ours × the scale)
+
+# the measures the tests read (one number per run)
+LOSS = "loss"                  # final test loss (nats)
+LOWEST = "lowest loss"         # lowest test loss of a range test (after the snapshot, for a restart)
+UPPER_ACC = "upper accuracy"   # mean test accuracy over the upper half of Fig. 10's range (points)
+SHIFT = "shift"                # Remark 6: how much more the range test favours WD 1e-4 over 1e-3 (nats)
+
+# The margin of a test loss, fixed before the runs. A mean test loss over n samples whose losses spread by
+# about one nat (a classifier's cross-entropy at these losses) moves by 1/sqrt(n) when the test set is redrawn:
+# two such standard errors at 2,000 test samples (the cpu profile's) are about 0.045 nats; a closer gap could
+# come from the draw of the test set alone, as for the binomial rule of an accuracy.
+LOSS_MARGIN = 0.05
+LOSS_MARGIN_N_EVAL = 2_000
+WHY_LOSS_MARGIN = (f"{LOSS_MARGIN:g} nats, fixed before the runs: about two standard errors of a mean test loss over "
+                   f"{LOSS_MARGIN_N_EVAL:,} test samples whose losses spread by about one nat")
+
+
+def arm(fig: str, wd: float) -> str:
+    """The name of a weight decay's runs in one figure: ``Fig. 9, WD 3.2e-3``."""
+    return f"Fig. {fig}, WD {sci(wd)}"
+
+
+SHIFT_RANGE, SHIFT_CONSTANT = "range test 0.1 → 1", "constant LR 0.1"
+
+
+def _loss_test(id: str, claim: str, treated: str, baseline, metric: str, measure: str = LOSS) -> Test:
+    return Test(id, claim, treated, baseline, metric, measure=measure, higher_is_better=False, margin=LOSS_MARGIN,
+                why_margin=WHY_LOSS_MARGIN)
+
+
+# The chapter's tests, fixed before any run: the weight decays the paper names (SOURCES §1.4, Figs. 9–12),
+# never the best of ours. The paper reports curves, not numbers: no test has a paper effect.
+TESTS = [
+    _loss_test("smith-fig-9a", "at a constant LR the test loss marks WD 3.2e-3 as good: it ends below both the "
+               "too-large WD 1e-2 and the too-small 1e-3", arm("9", 3.2e-3), (arm("9", 1e-2), arm("9", 1e-3)),
+               "final test loss at WD 1e-2 (or 1e-3) minus at 3.2e-3, constant LR (nats)"),
+    Test("smith-fig-9b", "at a constant LR the final test accuracy ranks the weight decays as the loss does: WD "
+         "3.2e-3 ends above both 1e-2 and 1e-3", arm("9", 3.2e-3), (arm("9", 1e-2), arm("9", 1e-3)),
+         "final test accuracy at WD 3.2e-3 minus at 1e-2 (or 1e-3), constant LR (points)", measure=ACCURACY),
+    _loss_test("smith-fig-10a", "in an LR range test with cyclical momentum the best weight decay is smaller: WD "
+               "1.8e-3 reaches a lower test loss than 3.2e-3, the good value at a constant LR",
+               arm("10", 1.8e-3), arm("10", 3.2e-3),
+               "lowest test loss of the range test at WD 3.2e-3 minus at 1.8e-3 (nats)", LOWEST),
+    Test("smith-fig-10b", "in the same range tests WD 1.8e-3 keeps a higher test accuracy than 3.2e-3 at the "
+         "large learning rates (LR above 0.005)", arm("10", 1.8e-3), arm("10", 3.2e-3),
+         "mean test accuracy over the upper half of the range, WD 1.8e-3 minus 3.2e-3 (points)", measure=UPPER_ACC),
+    _loss_test("smith-fig-11a", "a residual network at a constant LR 0.1 overfits with WD 1e-4: WD 1e-3 ends with "
+               "a lower test loss", arm("11a", 1e-3), arm("11a", 1e-4),
+               "final test loss at WD 1e-4 minus at 1e-3, constant LR 0.1 (nats)"),
+    _loss_test("smith-fig-11b", "in an LR range test 0.1 → 1 the residual network's best weight decay is 1e-4: it "
+               "reaches a lower test loss than 3.2e-4, 5.6e-4 and 1e-3", arm("11b", 1e-4),
+               tuple(arm("11b", wd) for wd in DEEP_WDS[1:]),
+               "lowest test loss of the range test at WD 3.2e-4 (or 5.6e-4, 1e-3) minus at 1e-4 (nats)", LOWEST),
+    _loss_test("smith-fig-12a", "a weight-decay search restarted from a snapshot (taken at WD 1e-3) points to the "
+               "paper's optimum: the continuation at WD 3.2e-3 ends with a lower test loss than those at 1e-2 and "
+               "1e-3", arm("12a", 3.2e-3), (arm("12a", 1e-2), arm("12a", 1e-3)),
+               "final test loss after the snapshot at WD 1e-2 (or 1e-3) minus at 3.2e-3 (nats)"),
+    _loss_test("smith-fig-12b", "a range test restarted halfway from a snapshot at WD 1e-4 points to the paper's "
+               "optimum: continuing at WD 1e-4 reaches a lower test loss than at 3.2e-4, 5.6e-4 and 1e-3",
+               arm("12b", 1e-4), tuple(arm("12b", wd) for wd in DEEP_WDS[1:]),
+               "lowest test loss after the snapshot at WD 3.2e-4 (or 5.6e-4, 1e-3) minus at 1e-4 (nats)", LOWEST),
+    Test("smith-remark-6", "the best weight decay moves with the learning rate: large learning rates (a range test "
+         "to LR 1) favour the smaller WD 1e-4 over 1e-3 more than a constant LR 0.1 does", SHIFT_RANGE,
+         SHIFT_CONSTANT, "(test loss at WD 1e-3 minus at 1e-4) in the range test, minus the same at the constant "
+         "LR 0.1 (nats)", measure=SHIFT, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+]
+TESTED_ARMS = frozenset(a for t in TESTS for a in t.arms)
 
 
 @dataclass
 class WeightDecayGrid:
-    """Runs that differ only in weight decay; one of them (``snapshot_wd``) keeps a snapshot halfway."""
+    """Runs that differ only in weight decay (figure ``fig``); the arms a test reads run on ``seeds`` (paired),
+    the others on ``figure_seeds``. One of them (``snapshot_wd``) may keep a snapshot halfway, from which
+    figure ``restart_fig`` continues at each of ``restart_wds``."""
+    fig: str
     configs: dict[float, RunConfig]
     seeds: tuple[int, ...]
-    snapshot_wd: float
+    figure_seeds: tuple[int, ...]
+    snapshot_wd: float | None = None
+    restart_fig: str = ""
+    restart_wds: tuple[float, ...] = ()
 
     def label(self, wd: float) -> str:
         return f"WD {sci(wd)}"
 
+    def seeds_for(self, fig: str, wd: float) -> tuple[int, ...]:
+        """Paired seeds for an arm some test reads (and for the snapshot's parent), else the figure's."""
+        tested = arm(fig, wd) in TESTED_ARMS or (fig == self.fig and wd == self.snapshot_wd)
+        return self.seeds if tested else self.figure_seeds
+
     def grid(self) -> Grid:
-        return over_seeds({self.label(wd): c for wd, c in self.configs.items()}, self.seeds)
+        return Grid({self.label(wd): [c.replace(seed=s) for s in self.seeds_for(self.fig, wd)]
+                     for wd, c in self.configs.items()})
 
     @property
     def step(self) -> int:
         """Where the snapshot is taken."""
         return self.configs[self.snapshot_wd].snapshot_at[0]
 
+    @property
+    def n_eval(self) -> int:
+        return next(iter(self.configs.values())).n_val
+
     def restart_grid(self) -> Grid:
-        """Every weight decay continued from the snapshot of the ``snapshot_wd`` run (same seed)."""
+        """Each of ``restart_wds`` continued from the snapshot of the ``snapshot_wd`` run (same seed)."""
         parent = self.configs[self.snapshot_wd]
-        return Grid({self.label(wd): [c.replace(seed=s, snapshot_at=(),
-                                                start_from={"run": parent.replace(seed=s).to_dict(), "step": self.step})
-                                      for s in self.seeds] for wd, c in self.configs.items()})
+        return Grid({self.label(wd): [self.configs[wd].replace(
+            seed=s, snapshot_at=(), start_from={"run": parent.replace(seed=s).to_dict(), "step": self.step})
+            for s in self.seeds_for(self.restart_fig, wd)] for wd in self.restart_wds})
 
 
 def _with_snapshot(configs: dict[float, RunConfig], wd: float) -> dict[float, RunConfig]:
@@ -66,6 +159,11 @@ def _with_snapshot(configs: dict[float, RunConfig], wd: float) -> dict[float, Ru
     return {**configs, wd: cfg.replace(snapshot_at=(half,))}
 
 
+def _seeds(p: profiles.Profile, seeds) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(paired seeds, figure seeds): a reader's seeds override both."""
+    return (tuple(seeds), tuple(seeds)) if seeds else (p.paired_seeds, p.seeds)
+
+
 def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
     """Fig. 9 (and the parent of Fig. 12a): constant LR 0.005 (ours ×10), momentum 0.95."""
     p = profiles.get(profile)
@@ -73,7 +171,8 @@ def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
     # the paper gives neither the batch size nor the length: Table 1's TBS 128, and 20k iterations
     base = three_layer_base(p, lr=0.005 * k, momentum=0.95, steps=steps, eval_every=p.pick(10, 100, 500))
     configs = {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}
-    return WeightDecayGrid(_with_snapshot(configs, 1e-3), seeds_of(p, seeds), 1e-3)
+    return WeightDecayGrid("9", _with_snapshot(configs, 1e-3), *_seeds(p, seeds), snapshot_wd=1e-3,
+                           restart_fig="12a", restart_wds=SNAPSHOT_SHALLOW_WDS)
 
 
 def cyclical_setup(profile: str, seeds=None) -> WeightDecayGrid:
@@ -81,8 +180,8 @@ def cyclical_setup(profile: str, seeds=None) -> WeightDecayGrid:
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_000, 10_000)
     base = three_layer_base(p, lr=ramp(0.001 * k, 0.01 * k, steps), momentum=ramp(0.98, 0.9, steps), steps=steps,
-                        eval_every=p.pick(10, 30, 200))
-    return WeightDecayGrid({wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}, seeds_of(p, seeds), 1e-3)
+                            eval_every=p.pick(10, 30, 200))
+    return WeightDecayGrid("10", {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}, *_seeds(p, seeds))
 
 
 def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDecayGrid:
@@ -92,152 +191,206 @@ def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDeca
     steps = p.pick(40, 300, 10_000)
     lr = ramp(0.1, 1.0, steps) if lr_range else 0.1
     base = resnet_base(p, lr=lr, momentum=0.95, steps=steps, batch_size=p.pick(64, 256, 1_030),
-                   eval_every=p.pick(5, 20, 200))
+                       eval_every=p.pick(5, 20, 200))
     configs = {wd: base.replace(weight_decay=wd) for wd in DEEP_WDS}
-    return WeightDecayGrid(_with_snapshot(configs, 1e-4) if lr_range else configs, seeds_of(p, seeds), 1e-4)
+    if lr_range:
+        return WeightDecayGrid("11b", _with_snapshot(configs, 1e-4), *_seeds(p, seeds), snapshot_wd=1e-4,
+                               restart_fig="12b", restart_wds=DEEP_WDS)
+    return WeightDecayGrid("11a", configs, *_seeds(p, seeds))
 
 
 def run(setup: WeightDecayGrid, desc: str, restarted: bool = False) -> dict[float, list[History]]:
     grid = setup.restart_grid() if restarted else setup.grid()
     runs = run_grid(grid, desc)
-    return {wd: runs[setup.label(wd)] for wd in setup.configs}
+    return {wd: runs[setup.label(wd)] for wd in (setup.restart_wds if restarted else setup.configs)}
 
 
-# --- what the figures compare -------------------------------------------------------------------------------
+def plan(profile: str, seeds=None) -> list[RunConfig]:
+    """Every run of the chapter that starts from scratch, for :func:`hp_lib.sweep.prefetch` (the restarts of
+    Fig. 12 wait for their parents)."""
+    setups = (constant_lr_setup(profile, seeds), cyclical_setup(profile, seeds), resnet_setup(profile, seeds),
+              resnet_setup(profile, seeds, lr_range=True))
+    return [c for s in setups for c in s.grid().all()]
 
-def _range_min(runs: dict[float, list[History]]) -> dict[float, float]:
-    """The lowest test loss of each weight decay's mean range test. (The whole test counts: a residual
-    network's loss in eval mode jumps about in its first steps at LR 0.1, so "before the first blow-up"
-    would stop a ResNet's test at its start.)"""
-    out = {}
+
+def restarts(profile: str, seeds=None) -> list[RunConfig]:
+    """Fig. 12's continuations from the snapshots."""
+    return [c for s in (constant_lr_setup(profile, seeds), resnet_setup(profile, seeds, lr_range=True))
+            for c in s.restart_grid().all()]
+
+
+# --- what the tests read: one number per run ---------------------------------------------------------------
+
+def lowest_loss(h: History, after: int = 0) -> float:
+    """The lowest test loss a run reached at or after step ``after``: the whole of a range test (a residual
+    network's loss in eval mode jumps about in its first steps at LR 0.1, so "before the first blow-up" would
+    stop its test at the start), or a continuation after its snapshot (whose first evaluation, the
+    snapshot's, every continuation shares). A loss above the uniform guess's counts as the uniform guess's."""
+    ev = h.dropna(subset=["val_loss"])
+    losses = ev.loc[ev["step"] >= after, "val_loss"].to_numpy()
+    return min(float(losses.min()), CHANCE_LOSS) if len(losses) else CHANCE_LOSS
+
+
+def final_losses(hs: list[History]) -> np.ndarray:
+    """The final test loss of each run; a run that diverged, or ended above the loss of a uniform guess,
+    scores the uniform guess's, so that one blown-up evaluation weighs no more than a diverged run."""
+    return np.minimum(final_loss(hs, CHANCE_LOSS), CHANCE_LOSS)
+
+
+def upper_accuracy(h: History, lr: float) -> float:
+    """The mean test accuracy (points) of a range test's evaluations at LR ≥ ``lr``; a run that diverged
+    scores chance (as for a final accuracy)."""
+    if h.attrs.get("status", "ok") != "ok":
+        return CHANCE_ACC
+    ev = lr_finder.evaluations(h)
+    return float(100 * ev.loc[ev["lr"] >= lr, "val_acc"].mean())
+
+
+def measure(setup: WeightDecayGrid, runs: dict[float, list[History]], restarted: bool = False) -> dict:
+    """The measures of a grid's arms (measure -> arm -> one value per seed): final test loss and accuracy at a
+    constant LR; the lowest test loss, and for Fig. 10 the accuracy at large LRs, of a range test."""
+    fig = setup.restart_fig if restarted else setup.fig
+    first = next(iter(setup.configs.values()))
+    out: dict[str, dict[str, np.ndarray]] = {}
     for wd, hs in runs.items():
-        ev = pd.concat([lr_finder.evaluations(h) for h in hs]).groupby("step", as_index=False)[["lr", "val_loss"]].mean()
-        out[wd] = float(np.nanmin(ev["val_loss"].to_numpy()))
+        a = arm(fig, wd)
+        if isinstance(first.lr, dict):  # a range test
+            out.setdefault(LOWEST, {})[a] = np.array([lowest_loss(h, setup.step if restarted else 0) for h in hs])
+            if fig == "10":
+                out.setdefault(UPPER_ACC, {})[a] = np.array([upper_accuracy(h, upper_lr(first)) for h in hs])
+        else:
+            out.setdefault(LOSS, {})[a] = final_losses(hs)
+            out.setdefault(ACCURACY, {})[a] = final_accuracy(hs, CHANCE_ACC)
     return out
 
 
-def results(runs_9, runs_10, runs_11a, runs_11b) -> pd.DataFrame:
-    """One row per weight decay of each search: the number each figure is judged on."""
+def lr_scale(cfg: RunConfig) -> float:
+    """How many times the paper's LRs a Fig. 10 range test runs at (its top is the paper's 0.01 times that)."""
+    return cfg.lr["end_lr"] / 0.01
+
+
+def upper_lr(cfg: RunConfig) -> float:
+    """Where Fig. 10's "large learning rates" begin: the paper's LR 0.005, times our scale."""
+    return UPPER_RANGE_LR * lr_scale(cfg)
+
+
+def shift(constant: dict, lr_range: dict) -> dict:
+    """Remark 6's measure: per seed, the test-loss advantage of WD 1e-4 over 1e-3 in the range test (lowest
+    loss) minus the same at the constant LR (final loss); both grids' arms run the same paired seeds."""
+    adv_range = lr_range[LOWEST][arm("11b", 1e-3)] - lr_range[LOWEST][arm("11b", 1e-4)]
+    adv_constant = constant[LOSS][arm("11a", 1e-3)] - constant[LOSS][arm("11a", 1e-4)]
+    return {SHIFT: {SHIFT_RANGE: adv_range, SHIFT_CONSTANT: adv_constant}}
+
+
+def judge(ids: list[str], measures: dict, n_eval: int, profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """Decide the tests ``ids`` on ``measures`` at ``profile`` (their lines glued as ``<id>-verdict``) and glue
+    the values the page states: every arm's mean ± std per measure, as ``s44-<fig>-<measure>-<wd>``."""
+    _glue_measures(measures)
+    return decide([t for t in TESTS if t.id in ids], measures, n_eval, profile)
+
+
+MEASURE_NAMES = {LOSS: ("loss", 3), ACCURACY: ("acc", 1), LOWEST: ("min", 3), UPPER_ACC: ("upper", 1),
+                 SHIFT: ("shift", 3)}
+
+
+def _name(a: str) -> str:
+    """``Fig. 9, WD 3.2e-3`` -> ``9-3p2e-3``; Remark 6's arms -> ``range`` / ``constant``."""
+    if a in (SHIFT_RANGE, SHIFT_CONSTANT):
+        return "r6-range" if a == SHIFT_RANGE else "r6-constant"
+    fig, wd = a.removeprefix("Fig. ").split(", WD ")
+    return f"{fig}-{wd.replace('.', 'p')}"
+
+
+def _mean_std(x: np.ndarray, digits: int) -> str:
+    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
+
+
+def _glue_measures(measures: dict) -> None:
+    values = {}
+    for m, by_arm in measures.items():
+        short, digits = MEASURE_NAMES[m]
+        for a, x in by_arm.items():
+            name = _name(a)
+            fig, _, wd = name.partition("-")
+            values[f"s44-{fig}-{short}" + (f"-{wd}" if wd else "")] = _mean_std(np.asarray(x), digits)
+    glue.values(values)
+
+
+def glue_settings(s9: WeightDecayGrid, s10: WeightDecayGrid, s11a: WeightDecayGrid, s11b: WeightDecayGrid) -> None:
+    """The settings the page states, glued from the configs of this profile."""
+    shallow, cyc, deep, rng = (next(iter(s.configs.values())) for s in (s9, s10, s11a, s11b))
+    (d3, m3), (dr, mr) = analog(shallow), analog(deep)
+    k = lr_scale(cyc)
+    at = schedules.from_spec(rng.lr)(s11b.step)
+    glue.values({
+        "s44-shallow-data": d3, "s44-shallow-model": m3, "s44-shallow-n-train": f"{shallow.n_train:,}",
+        "s44-shallow-batch": f"{shallow.batch_size:,}", "s44-n-val": f"{shallow.n_val:,}", "s44-lr-scale": f"{k:g}",
+        "s44-9-lr": f"{shallow.lr:g}", "s44-9-steps": f"{shallow.steps:,}",
+        "s44-10-lr-lo": f"{cyc.lr['start_lr']:g}", "s44-10-lr-hi": f"{cyc.lr['end_lr']:g}",
+        "s44-10-upper-lr": f"{upper_lr(cyc):g}", "s44-10-steps": f"{cyc.steps:,}",
+        "s44-deep-data": dr, "s44-deep-model": mr, "s44-deep-n-train": f"{deep.n_train:,}",
+        "s44-deep-batch": f"{deep.batch_size:,}", "s44-11-steps": f"{deep.steps:,}",
+        "s44-12a-snapshot": f"{s9.step:,}", "s44-12b-snapshot": f"{s11b.step:,}", "s44-12b-snapshot-lr": f"{at:.2f}",
+        "s44-seeds": str(len(s9.seeds)), "s44-figure-seeds": str(len(s9.figure_seeds)),
+        "s44-loss-margin": f"{LOSS_MARGIN:g}", "s44-loss-margin-n": f"{LOSS_MARGIN_N_EVAL:,}"})
+
+
+def results(setups: list[WeightDecayGrid], runs: list[dict[float, list[History]]]) -> pd.DataFrame:
+    """One row per weight decay of each search: its seeds and the measures its tests read (mean ± std)."""
     rows = []
-    for fig, runs, kind in (("9 (3-layer, constant LR)", runs_9, "final"), ("10 (3-layer, LR range)", runs_10, "range"),
-                            ("11a (ResNet, constant LR)", runs_11a, "final"), ("11b (ResNet, LR range)", runs_11b, "range")):
-        mins = _range_min(runs) if kind == "range" else None
-        for wd, hs in runs.items():
-            s = final_stats(hs)
-            rows.append({"figure": fig, "WD": sci(wd),
-                         "final test loss": s.loss_text() if kind == "final" else "",
-                         "final acc. (%)": s.acc_text() if kind == "final" else "",
-                         "lowest test loss in the range": f"{mins[wd]:.4f}" if mins else ""})
+    for setup, rs in zip(setups, runs):
+        m = measure(setup, rs)
+        for wd, hs in rs.items():
+            a = arm(setup.fig, wd)
+            row = {"figure": setup.fig, "WD": sci(wd), "seeds": len(hs), "tested": a in TESTED_ARMS}
+            for key, col in ((LOSS, "final test loss"), (ACCURACY, "final acc. (%)"),
+                             (LOWEST, "lowest test loss in the range"), (UPPER_ACC, "acc. at large LRs (%)")):
+                row[col] = _mean_std(m[key][a], MEASURE_NAMES[key][1]) if key in m else ""
+            rows.append(row)
     return pd.DataFrame(rows).set_index(["figure", "WD"])
 
 
-def describe(setups: dict[str, WeightDecayGrid], profile: str) -> None:
-    shallow, deep = setups["9"].configs[1e-3], setups["11a"].configs[1e-4]
-    (d3, m3), (dr, mr) = analog(shallow), analog(deep)
-    n = len(setups["9"].seeds)
-    scale = LR_SCALE_3LAYER[profile]
-    seeds_en, seeds_zh = f"mean of {n} seed{'s' if n > 1 else ''}", f"{n} 個隨機種子的平均"
-    glue.text("smith-fig-9-ours",
-              f"ours: {m3} on {d3} ({shallow.n_train:,} training samples, batch {shallow.batch_size})"
-              + (f", learning rates ×{scale:g} the paper's" if scale != 1 else "")
-              + f", {shallow.steps:,} iterations (range tests: {setups['10'].configs[1e-3].steps:,}); {seeds_en}; "
-              f"profile `{profile}`",
-              f"本書實驗:在 {d3}({shallow.n_train:,} 筆訓練樣本,批次量 {shallow.batch_size})上訓練 {m3}"
-              + (f",學習率為論文的 {scale:g} 倍" if scale != 1 else "")
-              + f",{shallow.steps:,} 次迭代(範圍測試:{setups['10'].configs[1e-3].steps:,} 次);{seeds_zh};設定檔 `{profile}`")
-    glue.text("smith-fig-11-ours",
-              f"ours: {mr} on {dr} ({deep.n_train:,} training samples, batch {deep.batch_size}), {deep.steps:,} "
-              f"iterations; {seeds_en}; profile `{profile}`",
-              f"本書實驗:在 {dr}({deep.n_train:,} 筆訓練樣本,批次量 {deep.batch_size})上訓練 {mr},"
-              f"{deep.steps:,} 次迭代;{seeds_zh};設定檔 `{profile}`")
+# --- Fig. 12: the snapshot search ----------------------------------------------------------------------------
+
+def snapshot_table(setup: WeightDecayGrid, scratch: dict[float, list[History]],
+                   restarted: dict[float, list[History]]) -> pd.DataFrame:
+    """Each continued weight decay's score from scratch (the figure it restarts) and from the snapshot, mean ±
+    std over seeds: the final test loss at a constant LR, the lowest test loss of a range test."""
+    key = LOWEST if isinstance(setup.configs[setup.snapshot_wd].lr, dict) else LOSS
+    from_scratch, from_snapshot = measure(setup, scratch)[key], measure(setup, restarted, restarted=True)[key]
+    digits = MEASURE_NAMES[key][1]
+    return pd.DataFrame({"from scratch": {sci(wd): _mean_std(from_scratch[arm(setup.fig, wd)], digits)
+                                          for wd in setup.restart_wds},
+                         "from the snapshot": {sci(wd): _mean_std(from_snapshot[arm(setup.restart_fig, wd)], digits)
+                                               for wd in setup.restart_wds}}).rename_axis("WD")
 
 
-def _wd_list(values: dict[float, float], fmt: str) -> str:
-    return "; ".join(f"{sci(wd)}: {fmt.format(v)}" for wd, v in values.items())
+def snapshot_tables(searches: list[tuple[WeightDecayGrid, dict, dict]]) -> pd.DataFrame:
+    """Fig. 12's searches side by side: ``(setup, runs from scratch, runs from the snapshot)`` each."""
+    return pd.concat({s.restart_fig: snapshot_table(s, scratch, restarted) for s, scratch, restarted in searches},
+                     names=["figure"])
 
 
-def claim_9(runs: dict[float, list[History]]) -> claims.Verdict:
-    stats = {wd: final_stats(hs) for wd, hs in runs.items()}
-    verdict = claims.loss_separates_better({wd: (s.loss_mean, s.loss_std) for wd, s in stats.items()},
-                                           {wd: (s.acc_mean, s.acc_std) for wd, s in stats.items()})
-    e = verdict.evidence
-    en = (f"Final test loss — {_wd_list({wd: s.loss_mean for wd, s in stats.items()}, '{:.4f}')}; final accuracy — "
-          f"{_wd_list({wd: 100 * s.acc_mean for wd, s in stats.items()}, '{:.1f} %')}. The best weight decay is "
-          f"{sci(e['best_by_loss'])} by loss and {sci(e['best_by_acc'])} by accuracy; the runner-up trails by "
-          f"{e['loss_separation']:.1f} seed standard deviations in loss and {e['acc_separation']:.1f} in accuracy.")
-    zh = (f"最終測試損失——{_wd_list({wd: s.loss_mean for wd, s in stats.items()}, '{:.4f}')};最終準確率——"
-          f"{_wd_list({wd: 100 * s.acc_mean for wd, s in stats.items()}, '{:.1f} %')}。以損失判斷的最佳權重衰減為 "
-          f"{sci(e['best_by_loss'])},以準確率判斷為 {sci(e['best_by_acc'])};次佳者在損失上落後 {e['loss_separation']:.1f} 個"
-          f"隨機種子標準差,在準確率上落後 {e['acc_separation']:.1f} 個。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+def glue_cost(setup: WeightDecayGrid, scratch: dict[float, list[History]],
+              restarted: dict[float, list[History]]) -> None:
+    """The time a snapshot search takes against the same search from scratch (an illustration: the saving
+    follows from skipping the first half of every run but the parent's). Glued per figure: iterations of
+    one seed's search, and measured training seconds (mean over the seeds the restarts ran)."""
+    fig, n, total = setup.restart_fig, len(setup.restart_wds), setup.configs[setup.snapshot_wd].steps
+    scratch_steps, snapshot_steps = n * total, setup.step + n * (total - setup.step)
+    seeds = len(next(iter(restarted.values())))
 
+    def seconds(hs: list[History]) -> float:
+        return float(np.mean([h["time"].dropna().iloc[-1] for h in hs[:seeds]]))
 
-def _best_constant(runs) -> float:
-    stats = {wd: final_stats(hs) for wd, hs in runs.items()}
-    return min(stats, key=lambda wd: stats[wd].loss_mean)
-
-
-def claim_shift(claim: str, constant_runs, range_runs) -> claims.Verdict:
-    """Figs. 10 and 11: the best weight decay in an LR range test (large LRs) against at a constant LR."""
-    mins = _range_min(range_runs)
-    verdict = claims.optimal_wd_shrinks(claim, _best_constant(constant_runs), min(mins, key=mins.get))
-    e = verdict.evidence
-    en = (f"Lowest test loss in the range test — {_wd_list(mins, '{:.4f}')}: best WD {sci(e['range_best'])}, "
-          f"against {sci(e['constant_best'])} at the constant LR.")
-    zh = (f"範圍測試中的最低測試損失——{_wd_list(mins, '{:.4f}')}:最佳權重衰減為 {sci(e['range_best'])},"
-          f"固定學習率時則為 {sci(e['constant_best'])}。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
-
-
-def snapshot_search(claim: str, setup: WeightDecayGrid, scratch: dict[float, list[History]],
-                    restarted: dict[float, list[History]], by: str) -> tuple[claims.Verdict, pd.DataFrame]:
-    """Fig. 12: does the search from a snapshot pick the weight decay the search from scratch picks, and how
-    much time does it save? ``by`` is how each search is judged: "final" (final test loss) or "range"
-    (lowest loss of a range test)."""
-    if by == "range":
-        scratch_score, restart_score = _range_min(scratch), _range_min(restarted)
-    else:
-        scratch_score = {wd: final_stats(hs).loss_mean for wd, hs in scratch.items()}
-        restart_score = {wd: final_stats(hs).loss_mean for wd, hs in restarted.items()}
-    # measured training times, mean over seeds: full runs, and the continuations after the snapshot
-    seconds = lambda hs: sum(h["time"].dropna().iloc[-1] for h in hs) / len(hs)  # noqa: E731
-    parent = scratch[setup.snapshot_wd]
-    # the parent's training time up to its last evaluation before the snapshot
-    to_snapshot = sum(h.loc[h["step"] <= setup.step - 1, "time"].dropna().iloc[-1] for h in parent) / len(parent)
-    scratch_seconds = sum(seconds(hs) for hs in scratch.values())
-    restart_seconds = to_snapshot + sum(seconds(hs) for hs in restarted.values())
-    verdict = claims.snapshot_search(claim, min(scratch_score, key=scratch_score.get),
-                                     min(restart_score, key=restart_score.get), scratch_seconds, restart_seconds)
-    e = verdict.evidence
-    en = (f"From scratch the search picks WD {sci(e['scratch_best'])}, from the snapshot WD {sci(e['snapshot_best'])}; "
-          f"the search took {e['scratch_seconds']:.0f} s of training from scratch and {e['snapshot_seconds']:.0f} s "
-          f"from the snapshot ({e['saved']:.0%} saved).")
-    zh = (f"從頭搜尋選出的權重衰減為 {sci(e['scratch_best'])},從快照搜尋為 {sci(e['snapshot_best'])};從頭搜尋花了 "
-          f"{e['scratch_seconds']:.0f} 秒的訓練時間,從快照則為 {e['snapshot_seconds']:.0f} 秒(節省 {e['saved']:.0%})。")
-    claims.glue_verdict(verdict, en, zh)
-    table = pd.DataFrame({"from scratch": {sci(wd): v for wd, v in scratch_score.items()},
-                          "from the snapshot": {sci(wd): v for wd, v in restart_score.items()}})
-    table.index.name = "WD"
-    return verdict, table
-
-
-def snapshot_tables(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Fig. 12's searches side by side: each weight decay's score from scratch and from the snapshot."""
-    return pd.concat(tables, names=["figure"])
-
-
-def remark_6(v10: claims.Verdict, v11: claims.Verdict) -> claims.Verdict:
-    verdict = claims.combine("smith-remark-6", {"fig-10": v10, "fig-11": v11})
-    labels = claims.labels()
-    en = (f"If the weight decay is the knob that balances the regularization of large learning rates, its best "
-          f"value must move when the learning rates grow: Fig. 10 ({labels['en'][v10.status]}) and Fig. 11 "
-          f"({labels['en'][v11.status]}) test that above.")
-    zh = (f"如果權重衰減是用來平衡大學習率之正則化效果的旋鈕,學習率變大時,它的最佳值就必須跟著移動:上文的圖 10"
-          f"({labels['zh'][v10.status]})與圖 11({labels['zh'][v11.status]})檢驗了這一點。")
-    claims.glue_verdict(verdict, en, zh)
-    return verdict
+    parent = scratch[setup.snapshot_wd][:seeds]
+    to_snapshot = float(np.mean([h.loc[h["step"] <= setup.step - 1, "time"].dropna().iloc[-1] for h in parent]))
+    scratch_s = sum(seconds(scratch[wd]) for wd in setup.restart_wds)
+    snapshot_s = to_snapshot + sum(seconds(hs) for hs in restarted.values())
+    glue.values({f"s44-{fig}-scratch-steps": f"{scratch_steps:,}", f"s44-{fig}-snapshot-steps": f"{snapshot_steps:,}",
+                 f"s44-{fig}-steps-saved": f"{100 * (1 - snapshot_steps / scratch_steps):.0f}",
+                 f"s44-{fig}-scratch-s": f"{scratch_s:.0f}", f"s44-{fig}-snapshot-s": f"{snapshot_s:.0f}",
+                 f"s44-{fig}-saved": f"{100 * (1 - snapshot_s / scratch_s):.0f}"})
 
 
 # --- figures ---------------------------------------------------------------------------------------------
@@ -260,12 +413,4 @@ def figure(fig_id: str, setup: WeightDecayGrid, runs, profile: str, y: str = "va
     if restarted:
         at = schedules.from_spec(setup.configs[setup.snapshot_wd].lr)(setup.step) if lr_range else setup.step
         fig.axes[0].axvline(at, color="0.4", ls="--", lw=1)
-    publish_grid(fig, fig_id, setup.restart_grid() if restarted else setup.grid(), _shown(setup, runs), profile)
-
-
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter that starts from scratch, for :func:`hp_lib.sweep.prefetch` (the restarts of
-    Fig. 12 wait for their parents)."""
-    setups = (constant_lr_setup(profile, seeds), cyclical_setup(profile, seeds), resnet_setup(profile, seeds),
-              resnet_setup(profile, seeds, lr_range=True))
-    return [c for s in setups for c in s.grid().all()]
+    publish_grid(fig, fig_id, setup.restart_grid() if restarted else setup.grid(), shown, profile)

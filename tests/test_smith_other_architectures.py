@@ -1,0 +1,109 @@
+"""Smith §5 (Figs. 13–16, Table 2): the tests are fixed as data, their arms run on paired seeds, and the
+chapter's own criteria and measures behave."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hp_lib import profiles, verdicts
+from hp_lib.experiments import smith_other_architectures as ex
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "full"])
+def test_every_tested_arm_runs_the_paired_seeds(profile):
+    p = profiles.get(profile)
+    grids = ex.setups(profile)
+    figure_seeds = p.pick((0,), (0,), p.seeds)
+    for test in ex.TESTS:
+        if test.id == "smith-table-2":
+            continue
+        grid = grids[test.id.removeprefix("smith-fig-")]
+        assert set(test.arms) <= set(grid.configs), test.id
+        for arm, cfgs in grid.configs.items():
+            want = p.paired_seeds if arm in test.arms else figure_seeds
+            assert tuple(c.seed for c in cfgs) == want, (test.id, arm)
+            assert len({c.replace(seed=0).to_dict().__repr__() for c in cfgs}) == 1  # seeds are the only change
+
+
+def test_a_readers_seeds_replace_every_arms():
+    grids = ex.setups("smoke", seeds=[5, 6, 7])
+    assert {tuple(c.seed for c in cfgs) for g in grids.values() for cfgs in g.configs.values()} == {(5, 6, 7)}
+    t2 = ex.table_2_setup("smoke", seeds=[5, 6, 7])
+    assert {tuple(c.seed for c in cfgs) for cfgs in t2.grid.configs.values()} == {(5, 6, 7)}
+
+
+def test_table_2_pairs_a_cycle_with_a_schedule_of_the_same_length():
+    p = profiles.get("cpu")
+    t2 = ex.table_2_setup("cpu")
+    tested = ex.table_2_tested_rows()
+    assert len(tested) == 2 * len(ex.TABLE_2_PAIRS) == 8
+    for label, cfgs in t2.grid.configs.items():
+        assert tuple(c.seed for c in cfgs) == (p.paired_seeds if label in tested else p.seeds)
+    for pair in ex.TABLE_2_PAIRS:
+        cycle, schedule = (t2.grid.configs[ex._row_label(r)][0] for r in ex._pair_rows(pair))
+        assert cycle.lr["name"] == "caffe_one_cycle" and schedule.lr["name"] != "caffe_one_cycle"
+        assert cycle.steps == schedule.steps  # the same epochs
+    # the paper's effect: the mean of its four differences
+    assert ex.TEST_OF["smith-table-2"].paper == pytest.approx((5.2 + 0.9 + 0.32 + 8.2) / 4, abs=0.01)
+
+
+def test_the_arms_are_the_papers_named_settings():
+    t = ex.TEST_OF
+    assert t["smith-fig-13a"].arms == ("WD 1e-4", "WD 1e-3")
+    assert t["smith-fig-13c"].arms == ("WD 1e-5", "WD 1e-3", "WD 1e-4", "WD 1e-6")
+    assert t["smith-fig-14b"].arms == ("WD 5e-4", "WD 3e-3", "WD 1e-4")
+    assert t["smith-fig-16a"].paper == pytest.approx(67.6 - 63.7)
+    assert t["smith-fig-16b"].paper == pytest.approx(74.0 - 67.6)
+    assert t["smith-fig-15b"].form == verdicts.EQUIVALENCE
+    for test in ex.TESTS:
+        assert test.measured is None or len(test.measured) == 2
+        if test.measure == ex.LOG_LOSS:
+            assert not test.higher_is_better and test.margin == ex.LOSS_MARGIN and test.why_margin
+
+
+def _claim(margin=2.0):
+    return ex.TEST_OF["smith-fig-15b"].criterion(margin, "x")
+
+
+def test_all_equivalent_needs_every_pair_inside_the_band():
+    rng = np.random.default_rng(0)
+    base = 60 + rng.normal(0, 1, 6)
+    same = {a: base + rng.normal(0, 0.1, 6) for a in _claim().arms}
+    assert _claim().decide(same).status == verdicts.REPRODUCED
+    # one arm far off: that pair is different, and binds
+    off = dict(same, **{"TBS 1024": same["TBS 1024"] + 6})
+    v = _claim().decide(off)
+    assert v.status == verdicts.NOT_REPRODUCED and v.reason == verdicts.DIFFERENT
+    # one pair at the band's edge with noise: not shown equivalent, so inconclusive
+    edge = dict(same, **{"TBS 512": same["TBS 512"] + 2.0 + rng.normal(0, 0.8, 6)})
+    assert _claim().decide(edge).status in (verdicts.INCONCLUSIVE, verdicts.NOT_REPRODUCED)
+    assert _claim().decide(edge).status != verdicts.REPRODUCED
+
+
+def test_all_equivalent_passes_its_placebo_and_positive_controls():
+    c = verdicts.controls(_claim(2.0), n_seeds=len(profiles.get("cpu").paired_seeds), spread=0.5)
+    assert c["placebo"] <= 0.05 and c["power"] >= 0.80
+
+
+def _history(losses, accs, status="ok"):
+    h = pd.DataFrame({"step": np.arange(-1, len(losses) - 1), "val_loss": losses, "val_acc": accs})
+    h.attrs["status"] = status
+    return h
+
+
+def test_range_measures_skip_the_evaluation_before_training():
+    cfg = ex.setups("smoke")["13a"].all()[0]
+    h = _history([0.5, 1.0, 0.8, np.nan], [0.9, 0.5, 0.6, np.nan], status="diverged")
+    assert ex.lowest_loss([h], cfg)[0] == pytest.approx(0.8)
+    assert ex.best_accuracy([h], cfg)[0] == pytest.approx(60.0)
+    dead = _history([2.3], [0.1], status="diverged")  # diverged before its first evaluation
+    assert ex.lowest_loss([dead], cfg)[0] == pytest.approx(math.log(10))
+    assert ex.best_accuracy([dead], cfg)[0] == pytest.approx(10.0)
+
+
+def test_every_arm_has_a_glue_name():
+    for grid in ex.setups("smoke").values():
+        names = [ex._slug(a) for a in grid.configs]
+        assert len(set(names)) == len(names) and all(n.replace("-", "").isalnum() for n in names)
