@@ -128,9 +128,9 @@ def illustrations() -> dict[str, verdicts.Verdict]:
     return out
 
 
-def judge(measures: dict[str, dict[str, np.ndarray]], ids, n_eval: int = 0) -> dict[str, verdicts.Verdict]:
+def judge(measures: dict[str, dict[str, np.ndarray]], ids, profile: str, n_eval: int = 0) -> dict[str, verdicts.Verdict]:
     """Decide the tests ``ids`` on ``measures`` (measure -> arm -> one value per seed), their lines glued."""
-    return decide([t for t in TESTS if t.id in ids], measures, n_eval)
+    return decide([t for t in TESTS if t.id in ids], measures, n_eval, profile)
 
 
 def _pct(x: float, digits: int = 0) -> str:
@@ -1274,7 +1274,7 @@ def judge_weight_decay(df: pd.DataFrame, profile: str, seeds=None) -> tuple[dict
     verdict and the cells chosen."""
     measures, cells = weight_decay_measures(df)
     n_eval = next(iter(weight_decay_setup(profile, seeds).values())).n_val
-    return judge(measures, ("notes-x6",), n_eval), cells
+    return judge(measures, ("notes-x6",), profile, n_eval), cells
 
 
 def figure_adamw(df: pd.DataFrame, cells: dict, profile: str) -> None:

@@ -516,7 +516,8 @@ def _slug(label: str) -> str:
     raise ValueError(f"no glue name for the arm {label!r}")
 
 
-def judge_ranges(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]]], figs) -> dict[str, verdicts.Verdict]:
+def judge_ranges(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]]], figs,
+                 profile: str) -> dict[str, verdicts.Verdict]:
     """Decide the range-test figures among ``figs`` on their per-seed measures; glue each arm's lowest test
     loss (``s5-<fig>-loss-<arm>``) and best test accuracy (``s5-<fig>-acc-<arm>``), mean ± std over its seeds."""
     out = {}
@@ -527,11 +528,12 @@ def judge_ranges(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]
         glue.values({f"s5-{fig}-loss-{_slug(a)}": _fmt(v, 3) for a, v in loss.items()})
         glue.values({f"s5-{fig}-acc-{_slug(a)}": _fmt(v, 1) for a, v in acc.items()})
         measures = {LOG_LOSS: {a: 100 * np.log(v) for a, v in loss.items()}, RANGE_ACCURACY: acc}
-        out.update(decide([TEST_OF[f"smith-fig-{fig}"]], measures, cfg.n_val))
+        out.update(decide([TEST_OF[f"smith-fig-{fig}"]], measures, cfg.n_val, profile))
     return out
 
 
-def judge_curves(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]]], figs) -> dict[str, verdicts.Verdict]:
+def judge_curves(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]]], figs,
+                 profile: str) -> dict[str, verdicts.Verdict]:
     """Decide the figures of whole runs (15b, 16a, 16b) on the final test accuracy per seed (a diverged run
     scores chance); glue each arm's (``s5-<fig>-acc-<arm>``) and its diverged runs (``s5-<fig>-diverged-<arm>``)."""
     out = {}
@@ -540,11 +542,11 @@ def judge_curves(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]
         acc = {arm: final_accuracy(hs, chance(cfg)) for arm, hs in runs[fig].items()}
         glue.values({f"s5-{fig}-acc-{_slug(a)}": _fmt(v, 1) for a, v in acc.items()})
         glue.values({f"s5-{fig}-diverged-{_slug(a)}": final_stats(hs).diverged_text() for a, hs in runs[fig].items()})
-        out.update(decide([TEST_OF[f"smith-fig-{fig}"]], {ACCURACY: acc}, cfg.n_val))
+        out.update(decide([TEST_OF[f"smith-fig-{fig}"]], {ACCURACY: acc}, cfg.n_val, profile))
     return out
 
 
-def judge_table_2(setup: Table2, runs: dict[str, list[History]]) -> dict[str, verdicts.Verdict]:
+def judge_table_2(setup: Table2, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     """Table 2's test: per seed, the mean over the four blocks of (1cycle − schedule of the same epochs);
     glue each pair's arms (``s5-t2-<block>-cycle``, ``-schedule``) and the paper's effect."""
     cycle, schedule = [], []
@@ -560,7 +562,7 @@ def judge_table_2(setup: Table2, runs: dict[str, list[History]]) -> dict[str, ve
     measures = {ACCURACY: {T2_CYCLE: np.mean(cycle, axis=0), T2_SCHEDULE: np.mean(schedule, axis=0)}}
     glue.values({"s5-t2-paper-effect": f"{PAPER_T2_EFFECT:+.2f}"})
     n_eval = next(iter(setup.grid.configs.values()))[0].n_val
-    return decide([TEST_OF["smith-table-2"]], measures, n_eval)
+    return decide([TEST_OF["smith-table-2"]], measures, n_eval, profile)
 
 
 def glue_settings(grids: dict[str, Grid]) -> None:

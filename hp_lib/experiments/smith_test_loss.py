@@ -238,7 +238,7 @@ def range_measures(histories: list[History]) -> tuple[dict, dict]:
     return measures, shown
 
 
-def judge_range_test(setup: RangeTest, histories: list[History]) -> tuple[dict[str, verdicts.Verdict], list[dict]]:
+def judge_range_test(setup: RangeTest, histories: list[History], profile: str) -> tuple[dict[str, verdicts.Verdict], list[dict]]:
     """Figs. 1a, 1b and Remark 1 decided; the page's numbers glued; the rise on the mean of all seeds returned
     as the figures' shaded window."""
     measures, shown = range_measures(histories)
@@ -253,7 +253,7 @@ def judge_range_test(setup: RangeTest, histories: list[History]) -> tuple[dict[s
         "s3-rt-val-fall": f"{m['fig-1 fall after the rise'][VAL]:+.3f}",
         "s3-rt-gap-fall": f"{m['fig-1 fall after the rise'][GAP]:+.3f}",
     })
-    judged = decide(tests("smith-fig-1a", "smith-fig-1b", "smith-remark-1"), measures, setup.base.n_val)
+    judged = decide(tests("smith-fig-1a", "smith-fig-1b", "smith-remark-1"), measures, setup.base.n_val, profile)
     windows = [{"lr_start": lr_b, "lr_end": lr_k}] if lr_k > lr_b else []
     return judged, windows
 
@@ -329,12 +329,12 @@ def capacity_measures(table: pd.DataFrame) -> tuple[dict, list[int]]:
     return values, chosen
 
 
-def judge_capacity(setup: CapacitySweep, table: pd.DataFrame) -> dict[str, verdicts.Verdict]:
+def judge_capacity(setup: CapacitySweep, table: pd.DataFrame, profile: str) -> dict[str, verdicts.Verdict]:
     values, chosen = capacity_measures(table)
     glue.values({"s3-cap-acc-bottom": _mean_std(values[BOTTOM], 1), "s3-cap-acc-smallest": _mean_std(values[SMALLEST], 1),
                  "s3-cap-acc-largest": _mean_std(values[LARGEST], 1),
                  "s3-cap-chosen": ", ".join(str(w) for w in chosen)})
-    return decide(tests("smith-remark-2"), {ACCURACY: values}, setup.base.n_val)
+    return decide(tests("smith-remark-2"), {ACCURACY: values}, setup.base.n_val, profile)
 
 
 def illustrate_fig_2() -> verdicts.Verdict:
@@ -569,33 +569,33 @@ def _final_losses(runs: dict[str, list[History]]) -> dict[str, np.ndarray]:
     return {arm: final_loss(hs, CHANCE_LOSS) for arm, hs in runs.items()}
 
 
-def judge_3a(grid: Grid, runs: dict[str, list[History]]) -> dict[str, verdicts.Verdict]:
+def judge_3a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     cfg = grid.all()[0]
     falls, finals = late_falls(runs, cfg.steps), _final_losses(runs)
     glue.values({f"s3-3a-{key}-{name}": _mean_std(values[lr_arm(lr)], digits)
                  for key, values, digits in (("fall", falls, 1), ("loss", finals, 3))
                  for name, lr in (("small", UNDERFIT_LR), ("good", GOOD_LR))})
-    return decide(tests("smith-fig-3a"), {"late fall": falls}, cfg.n_val)
+    return decide(tests("smith-fig-3a"), {"late fall": falls}, cfg.n_val, profile)
 
 
-def judge_3b(grid: Grid, runs: dict[str, list[History]]) -> dict[str, verdicts.Verdict]:
+def judge_3b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     finals = _final_losses(runs)
     glue.values({"s3-3b-loss-shallow": _mean_std(finals[SHALLOW], 3), "s3-3b-loss-deep": _mean_std(finals[DEEP], 3)})
     measure = {arm: log_points(x) for arm, x in finals.items()}
-    return decide(tests("smith-fig-3b"), {"final loss": measure}, grid.all()[0].n_val)
+    return decide(tests("smith-fig-3b"), {"final loss": measure}, grid.all()[0].n_val, profile)
 
 
-def judge_4a(grid: Grid, runs: dict[str, list[History]]) -> dict[str, verdicts.Verdict]:
+def judge_4a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     lowest = lowest_losses(runs)
     glue.values({f"s3-4a-min-{sci(wd)}": _mean_std(np.exp(lowest[wd_arm(wd)] / 100), 3) for wd in RANGE_WDS})
-    return decide(tests("smith-fig-4a"), {"lowest loss": lowest}, grid.all()[0].n_val)
+    return decide(tests("smith-fig-4a"), {"lowest loss": lowest}, grid.all()[0].n_val, profile)
 
 
-def judge_4b(grid: Grid, runs: dict[str, list[History]]) -> dict[str, verdicts.Verdict]:
+def judge_4b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     rises, finals = late_rises(runs), _final_losses(runs)
     glue.values({"s3-4b-rise-standard": _mean_std(rises[STANDARD], 1), "s3-4b-rise-cycle": _mean_std(rises[ONE_CYCLE], 1),
                  "s3-4b-loss-standard": _mean_std(finals[STANDARD], 3), "s3-4b-loss-cycle": _mean_std(finals[ONE_CYCLE], 3)})
-    return decide(tests("smith-fig-4b"), {"late rise": rises}, grid.all()[0].n_val)
+    return decide(tests("smith-fig-4b"), {"late rise": rises}, grid.all()[0].n_val, profile)
 
 
 def publish(judged: dict[str, verdicts.Verdict], profile: str) -> None:
