@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -195,8 +195,7 @@ class Compare:
 @dataclass(frozen=True)
 class BeatsEach:
     """``treated`` beats every arm of ``baselines`` (an interior optimum: the balanced weight decay beats a
-    larger and a smaller one). An intersection–union test: reproduced only if every comparison is, not
-    reproduced if any comparison is; the verdict shown is the comparison that binds."""
+    larger and a smaller one), decided by :func:`all_of` over the comparisons."""
     claim: Claim
     treated: str
     baselines: tuple[str, ...]
@@ -206,11 +205,57 @@ class BeatsEach:
         return (self.treated, *self.baselines)
 
     def decide(self, values: dict) -> Verdict:
-        each = [paired(self.claim, values[self.treated], values[b]) for b in self.baselines]
-        against = [v for v in each if v.status == NOT_REPRODUCED]
-        if against:
-            return min(against, key=lambda v: v.ci[1])
-        return min(each, key=lambda v: (v.ci[0] if v.ci else -math.inf, v.effect))
+        return all_of([paired(self.claim, values[self.treated], values[b]) for b in self.baselines])
+
+
+@dataclass(frozen=True)
+class AllEquivalent:
+    """No two of ``arms`` differ: every pair tested for equivalence (form ``equivalence``), decided by
+    :func:`all_of` over the pairs."""
+    claim: Claim
+    arms: tuple[str, ...]
+
+    def decide(self, values: dict) -> Verdict:
+        return all_of([paired(self.claim, values[a], values[b])
+                       for i, a in enumerate(self.arms) for b in self.arms[i + 1:]])
+
+
+def all_of(parts: list[Verdict], id: str | None = None, claim: str | None = None) -> Verdict:
+    """One verdict for a claim made of several tests: reproduced only if every part is, not reproduced if any
+    part is, inconclusive otherwise — an intersection–union test, valid at the parts' own level without a
+    correction. The verdict shown is the part that binds: the one furthest against the claim, else the
+    undecided one furthest from clearing its margin, else the one that clears its margin by the least (in units
+    of its margin). It keeps that part's effect, interval and units, under ``id`` and ``claim`` when given."""
+    def clearance(v: Verdict) -> float:  # how far the interval is past the bound that reproduces, in margins
+        if v.ci is None:
+            return -math.inf
+        lo, hi = v.ci
+        m = v.margin or 1.0
+        return (lo - v.margin) / m if v.form == DIFFERENCE else (v.margin - max(abs(lo), abs(hi))) / m
+
+    against = [v for v in parts if v.status == NOT_REPRODUCED]
+    if against:
+        bind = min(against, key=lambda v: v.ci[1] if v.form == DIFFERENCE else -max(abs(v.ci[0]), abs(v.ci[1])))
+    else:
+        bind = min(parts, key=clearance)  # an undecided part first: its clearance is negative
+    if id is None or id == bind.id:
+        return replace(bind, claim=claim or bind.claim)
+    return replace(bind, id=id, claim=claim or bind.claim, metric=f"{bind.id}: {bind.metric}")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A claim made of several criteria (each a :class:`Compare`, :class:`BeatsEach` …), decided by
+    :func:`all_of`."""
+    claim: Claim
+    parts: tuple
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for c in self.parts for a in c.arms))
+
+    def decide(self, values: dict) -> Verdict:
+        return all_of([c.decide(values) for c in self.parts], self.claim.id, self.claim.claim)
 
 
 def controls(criterion, n_seeds: int, spread: float, draws: int = 200, seed: int = 0) -> dict:

@@ -33,11 +33,11 @@ def test_all_of_holds_only_when_every_part_does_and_shows_the_part_that_binds():
     yes, maybe, no = verdicts.REPRODUCED, verdicts.INCONCLUSIVE, verdicts.NOT_REPRODUCED
     # in units of its margin, c's interval (20 … 30, margin 10) starts further beyond it than b's (1.5 …, margin 1)
     parts = [_verdict("a", yes, 3, 5), _verdict("b", yes, 1.5, 4), _verdict("c", yes, 20, 30, margin=10)]
-    whole = lc.all_of("w", "all", parts)
+    whole = verdicts.all_of(parts, "w", "all")
     assert (whole.id, whole.status, whole.ci) == ("w", yes, (1.5, 4)) and whole.metric.startswith("b:")
-    whole = lc.all_of("w", "all", parts + [_verdict("d", maybe, -0.5, 2)])
+    whole = verdicts.all_of(parts + [_verdict("d", maybe, -0.5, 2)], "w", "all")
     assert (whole.status, whole.ci) == (maybe, (-0.5, 2))
-    whole = lc.all_of("w", "all", parts + [_verdict("d", maybe, -0.5, 2), _verdict("e", no, -4, -2)])
+    whole = verdicts.all_of(parts + [_verdict("d", maybe, -0.5, 2), _verdict("e", no, -4, -2)], "w", "all")
     assert (whole.status, whole.ci) == (no, (-4, -2))
 
 

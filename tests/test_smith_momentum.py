@@ -13,6 +13,7 @@ import pytest
 from hp_lib import profiles, verdicts
 from hp_lib.experiments import smith_batch_size
 from hp_lib.experiments import smith_momentum as ex
+from hp_lib.experiments.common import AllOf
 from hp_lib.experiments.common import Test as Item
 
 
@@ -59,7 +60,7 @@ def test_lowest_loss_is_a_log_loss_in_percent():
 # --- a claim in several parts ----------------------------------------------------------------------------------
 
 def _all_of(equivalence_second=True):
-    return ex.AllOf("x", "both", (Item("x", "a beats b", "a", "b", "a − b", margin=1.0, why_margin="m", measure="v"),
+    return AllOf("x", "both", (Item("x", "a beats b", "a", "b", "a − b", margin=1.0, why_margin="m", measure="v"),
                                   Item("x", "c as d", "c", "d", "c − d", margin=1.0, why_margin="m", measure="v",
                                        form=verdicts.EQUIVALENCE if equivalence_second else verdicts.DIFFERENCE)))
 
@@ -84,7 +85,7 @@ def test_all_of_is_reproduced_only_when_every_part_is():
 
 
 def test_all_of_shows_the_part_that_clears_its_margin_by_the_least():
-    t = ex.AllOf("x", "both", (Item("x", "a beats b", "a", "b", "a − b", margin=1.0, why_margin="m", measure="v"),
+    t = AllOf("x", "both", (Item("x", "a beats b", "a", "b", "a − b", margin=1.0, why_margin="m", measure="v"),
                                Item("x", "c beats d", "c", "d", "c − d", margin=1.0, why_margin="m", measure="v")))
     v = t.decide(_values(8.0, 3.0), n_eval=1000)
     assert v.status == verdicts.REPRODUCED and v.metric == "c − d"

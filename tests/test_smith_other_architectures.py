@@ -60,7 +60,7 @@ def test_the_arms_are_the_papers_named_settings():
     for test in ex.TESTS:
         assert test.measured is None or len(test.measured) == 2
         if test.measure == ex.LOG_LOSS:
-            assert not test.higher_is_better and test.margin == ex.LOSS_MARGIN and test.why_margin
+            assert not test.higher_is_better and test.margin == ex.LOG_LOSS_MARGIN and test.why_margin
 
 
 def _claim(margin=2.0):

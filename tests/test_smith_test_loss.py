@@ -20,7 +20,7 @@ def test_every_stable_id_is_one_test_but_the_drawing_of_fig_2():
     assert sorted(t.id for t in ex.TESTS) == sorted(i for i in IDS if i != "smith-fig-2")
     for t in ex.TESTS:
         if t.measure != "accuracy":  # losses state their margin; accuracies take the binomial rule
-            assert t.margin in (ex.LOG_MARGIN, ex.NATS_MARGIN) and t.why_margin
+            assert t.margin in (ex.LOG_LOSS_MARGIN, ex.NATS_MARGIN) and t.why_margin
     v = ex.illustrate_fig_2()
     assert (v.id, v.kind, v.status) == ("smith-fig-2", verdicts.ILLUSTRATION, verdicts.ILLUSTRATION)
 
@@ -80,9 +80,9 @@ def test_fig_1_reads_a_real_bump_and_not_a_falling_curve():
     bumpy = [_range_history(s, 0.4) for s in range(4)]
     measures, shown = ex.range_measures(bumpy)
     rise = measures["fig-1 validation loss"]
-    assert (rise[ex.PEAK] - rise[ex.BEFORE] > ex.LOG_MARGIN).all() and (rise[ex.PEAK] - rise[ex.AFTER] > ex.LOG_MARGIN).all()
+    assert (rise[ex.PEAK] - rise[ex.BEFORE] > ex.LOG_LOSS_MARGIN).all() and (rise[ex.PEAK] - rise[ex.AFTER] > ex.LOG_LOSS_MARGIN).all()
     change = measures["fig-1 change over the rise"]
-    assert (change[ex.VAL] - change[ex.TRAIN] > ex.LOG_MARGIN).all()
+    assert (change[ex.VAL] - change[ex.TRAIN] > ex.LOG_LOSS_MARGIN).all()
     assert shown["lr"][0] < shown["lr"][1] < shown["lr"][2]
     flat = [_range_history(s, 0.0) for s in range(4)]
     (t,) = ex.tests("smith-fig-1a")
@@ -99,7 +99,7 @@ def _run(losses, status="ok", steps=None) -> History:
 def test_late_fall_late_rise_and_lowest_loss():
     falling, flat = _run(np.linspace(2.0, 1.0, 11)), _run(np.r_[np.linspace(2.0, 1.0, 6), [1.0] * 5])
     falls = ex.late_falls({"falling": [falling], "flat": [flat]}, steps=110)
-    assert falls["falling"][0] > ex.LOG_MARGIN and abs(falls["flat"][0]) < 1e-9
+    assert falls["falling"][0] > ex.LOG_LOSS_MARGIN and abs(falls["flat"][0]) < 1e-9
     turning = [_run(np.r_[np.linspace(2.0, 0.5, 8), [0.6, 0.7, 0.8]]) for _ in range(3)]
     rises = ex.late_rises({"turning": turning, "falling": [falling] * 3})
     assert np.allclose(rises["turning"], 100 * math.log(0.8 / 0.5)) and np.allclose(rises["falling"], 0.0)

@@ -32,7 +32,7 @@ def test_one_test_per_stable_id_on_the_papers_weight_decays():
             assert any(ex.sci(w) == wd for w in grids[fig]), a
         assert t.paper is None  # the paper shows curves, not numbers
         if t.measure != "accuracy" and t.measure != ex.UPPER_ACC:
-            assert t.margin == ex.LOSS_MARGIN and t.why_margin and t.higher_is_better is (t.measure == ex.SHIFT)
+            assert t.margin == ex.NATS_MARGIN and t.why_margin and t.higher_is_better is (t.measure == ex.SHIFT)
 
 
 def test_the_arms_a_test_reads_run_on_the_paired_seeds_the_others_on_the_figures():

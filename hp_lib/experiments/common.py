@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -102,6 +102,45 @@ def final_accuracy(histories: list[History], chance: float) -> np.ndarray:
 
 
 ACCURACY = "accuracy"  # a final test accuracy in points: its margin is the binomial rule below
+# Losses are compared in log-points, 100 × ln(loss) (a difference of 5 is a ratio of about 5 %, the same on a
+# loss of 0.3 as on one of 2.4), or in nats; both margins are two standard errors of a mean cross-entropy over
+# the cpu profile's 2,000 test samples, for per-sample losses that spread about as much as their mean (log) or
+# by about one nat.
+LOSS_MARGIN_N_EVAL = 2_000
+LOG_LOSS_MARGIN = 5.0
+WHY_LOG_LOSS_MARGIN = (f"5 log-points (about 5 % of the loss): two standard errors of a mean cross-entropy over "
+                       f"{LOSS_MARGIN_N_EVAL:,} test samples whose per-sample losses spread about as much as their "
+                       f"mean (2/√{LOSS_MARGIN_N_EVAL} = 4.5 %)")
+NATS_MARGIN = 0.05
+WHY_NATS_MARGIN = (f"0.05 nats: two standard errors of a mean cross-entropy over {LOSS_MARGIN_N_EVAL:,} test samples "
+                   f"whose per-sample losses spread by about one nat (2/√{LOSS_MARGIN_N_EVAL} = 0.045)")
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """A claim in several parts, each a :class:`Test` on the same runs, decided by
+    :func:`hp_lib.verdicts.all_of`: reproduced only if every part is, not reproduced if any part is. The record
+    shows the part that binds, under this claim's id."""
+    id: str
+    claim: str
+    parts: tuple[Test, ...]
+    measured: tuple[float, float, int] | None = None  # as Test.measured; each part is decided with it
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for t in self.parts for a in t.arms))
+
+    @property
+    def form(self) -> str:
+        return verdicts.DIFFERENCE if any(t.form == verdicts.DIFFERENCE for t in self.parts) else verdicts.EQUIVALENCE
+
+    def decide(self, measures: dict, n_eval: int, profile: str | None = None) -> verdicts.Verdict:
+        parts = [replace(t, measured=self.measured) if self.measured else t for t in self.parts]
+        return verdicts.all_of([t.decide(measures, n_eval, profile) for t in parts], self.id, self.claim)
+
+    def criterion(self, margin: float, why_margin: str) -> verdicts.Parts:
+        parts = tuple(t.criterion(margin, why_margin) for t in self.parts)
+        return verdicts.Parts(replace(parts[0].claim, id=self.id, claim=self.claim), parts)
 
 
 def final_loss(histories: list[History], chance: float) -> np.ndarray:
@@ -147,10 +186,13 @@ class Test:
         return (self.treated, *(self.baseline if isinstance(self.baseline, tuple) else (self.baseline,)))
 
     def criterion(self, margin: float, why_margin: str):
+        """A tuple of baselines: ``treated`` beats each (a difference), or no two arms differ (an equivalence)."""
         claim = verdicts.Claim(self.id, self.claim, self.metric, margin, why_margin, self.form, self.paper)
-        if isinstance(self.baseline, tuple):
-            return verdicts.BeatsEach(claim, self.treated, self.baseline)
-        return verdicts.Compare(claim, self.treated, self.baseline)
+        if not isinstance(self.baseline, tuple):
+            return verdicts.Compare(claim, self.treated, self.baseline)
+        if self.form == verdicts.EQUIVALENCE:
+            return verdicts.AllEquivalent(claim, self.arms)
+        return verdicts.BeatsEach(claim, self.treated, self.baseline)
 
     def decide(self, measures: dict[str, dict[str, np.ndarray]], n_eval: int,
                profile: str | None = None) -> verdicts.Verdict:
@@ -176,6 +218,13 @@ def resolution_floor(spread: float, n_seeds: int, comparisons: int = 1) -> float
     twice it is decided with 90 % probability (:func:`hp_lib.verdicts.resolution`), in each of
     ``comparisons`` comparisons that must all be decided (a treated arm that beats each of several)."""
     return verdicts.resolution(spread, n_seeds, power=0.90 ** (1 / comparisons))
+
+
+def illustrate(id: str, claim: str, why: str) -> verdicts.Verdict:
+    """An item shown, not tested, as its record; its line glued into the page as ``<id>-verdict``."""
+    v = verdicts.illustration(id, claim, why)
+    verdicts.glue_verdict(v)
+    return v
 
 
 def controls(test: Test, draws: int = 200) -> dict:

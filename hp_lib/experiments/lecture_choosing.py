@@ -29,7 +29,6 @@ The module glues numbers and settings (``lc-*``) and the verdict lines; the page
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -39,9 +38,9 @@ import pandas as pd
 
 from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
-from .common import Test, decide, final_accuracy
+from .common import NATS_MARGIN, WHY_NATS_MARGIN, Test, decide, final_accuracy, illustrate
 # the book's loss margin, the scores of a diverged run and the selection seeds, shared with the schedules chapter
-from .lecture_schedules import CHANCE_ACC, CHANCE_LOSS, LOSS_MARGIN, WHY_LOSS_MARGIN, seeds_or, selection_seeds
+from .lecture_schedules import CHANCE_ACC, CHANCE_LOSS, seeds_or, selection_seeds
 
 DIGITS = "digits"
 N_VAL = 180  # the digits' validation samples (and the training subset the curves of step 6 are evaluated on)
@@ -55,7 +54,7 @@ TESTS = [
     Test("lecture-f14", "trained past its best, a network's validation loss rises again: the snapshot at the best "
          "point beats the last one", "early stop", "to the end",
          "validation loss: at the end minus at the stopping point chosen on the selection seeds (nats)",
-         measure="validation loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="validation loss", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("lecture-f15", "with one important and one unimportant hyper-parameter, nine random trials find a better "
          "setting than a 3 x 3 grid", "random", "grid",
          "validation accuracy of each search's best trial, re-run on a fresh split: random minus grid (points)"),
@@ -65,11 +64,11 @@ TESTS = [
          why_margin="the measure is read at evaluations; two of them are its resolution"),
     Test("lecture-f17-plateau", "a loss that plateaus at a constant rate falls lower once the rate decays", "decay",
          "constant", "training loss over the last tenth of the run: constant minus decayed at half (nats)",
-         measure="end training loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="end training loss", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("lecture-f17-too-early", "a decay made while the loss was still falling ends higher than a later one",
          "late_decay", "early_decay",
          "training loss over the last tenth of the run: decayed at a tenth minus at half (nats)",
-         measure="end training loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="end training loss", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("lecture-f17-longer", "an accuracy still rising where a short run stops keeps rising: training longer pays",
          "long", "short", "validation accuracy: at the end of the long run minus where a short run stops (points)"),
     Test("lecture-f17-overfitting", "a large gap between training and validation accuracy is overfitting: more data "
@@ -89,12 +88,12 @@ TESTS = [
          "with a lower validation loss than the rates a decade below and above it", "nearest",
          ("a decade lower", "a decade higher"),
          "final validation loss: the other rate's minus that of the rate nearest 1e-3 (nats)",
-         measure="validation loss, momentum", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="validation loss, momentum", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("notes-x1", "with plain SGD (the notes' code), the learning rate whose update/weight ratio is nearest 1e-3 "
          "ends with a lower validation loss than the rates a decade below and above it", "nearest",
          ("a decade lower", "a decade higher"),
          "final validation loss: the other rate's minus that of the rate nearest 1e-3 (nats)",
-         measure="validation loss, plain SGD", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="validation loss, plain SGD", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("lecture-f28", "with more data, fine-tuning all layers beats a linear classifier on the frozen top layer",
          "finetune", "probe_top", "validation accuracy with 100 samples per class: fine-tuned minus the linear "
          "classifier (points)"),
@@ -116,25 +115,8 @@ def test(id: str) -> Test:
 
 
 def illustration(id: str) -> verdicts.Verdict:
-    claim, why = ILLUSTRATIONS[id]
-    v = verdicts.illustration(id, claim, why)
-    verdicts.glue_verdict(v)
-    return v
-
-
-def all_of(id: str, claim: str, parts: list[verdicts.Verdict]) -> verdicts.Verdict:
-    """One verdict for a claim made of several tests (an intersection-union rule, as ``BeatsEach``):
-    reproduced only if every part is, not reproduced if any part is; the record shown is the part that binds
-    (the one furthest against the claim, else the one whose interval is nearest its margin), its effect in
-    that part's units."""
-    against = [v for v in parts if v.status == verdicts.NOT_REPRODUCED]
-    if against:
-        bind = min(against, key=lambda v: v.ci[1] / v.margin)
-    else:
-        bind = min(parts, key=lambda v: (v.ci[0] - v.margin) / v.margin if v.ci else -math.inf)
-    v = dataclasses.replace(bind, id=id, claim=claim, metric=f"{bind.id}: {bind.metric}")
-    verdicts.glue_verdict(v)
-    return v
+    """An item of :data:`ILLUSTRATIONS` as its record, its line glued."""
+    return illustrate(id, *ILLUSTRATIONS[id])
 
 
 def base(profile: str, **changes) -> RunConfig:
@@ -692,8 +674,9 @@ def judge_diagnosis(runs: dict[str, list[History]], profile: str) -> tuple[verdi
                  "lc-f17-train-ref": _mean_std(m["training accuracy"]["reference"], 1),
                  "lc-f17-gap-margin": f"{GAP_MARGIN:.1f}"})
     parts = decide([test(id) for id in DIAGNOSIS_TESTS], m, N_VAL, profile)
-    whole = all_of("lecture-f17", "each of the six learning curves of step 6 shows what the lecture says it shows",
-                   list(parts.values()))
+    whole = verdicts.all_of(list(parts.values()), "lecture-f17",
+                            "each of the six learning curves of step 6 shows what the lecture says it shows")
+    verdicts.glue_verdict(whole)
     return whole, parts
 
 

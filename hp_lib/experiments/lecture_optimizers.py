@@ -47,7 +47,7 @@ import torch
 from .. import data as data_lib
 from .. import glue, models, optim, plots, profiles, sweep, text, verdicts
 from ..train import RunConfig
-from .common import Test, decide, final_accuracy, final_loss, glue_arms
+from .common import Test, decide, final_accuracy, final_loss, glue_arms, illustrate
 
 # --- what the chapter claims: illustrations and tests, declared before any run ------------------------------
 
@@ -121,11 +121,7 @@ IDS = ("lecture-f1", "lecture-f2", "lecture-f3", "lecture-f4", "lecture-f5", "le
 
 def illustrations() -> dict[str, verdicts.Verdict]:
     """The chapter's illustrations, each with its verdict line glued (``<id>-verdict``)."""
-    out = {}
-    for id, (claim, why) in ILLUSTRATIONS.items():
-        out[id] = v = verdicts.illustration(id, claim, why)
-        verdicts.glue_verdict(v)
-    return out
+    return {id: illustrate(id, claim, why) for id, (claim, why) in ILLUSTRATIONS.items()}
 
 
 def judge(measures: dict[str, dict[str, np.ndarray]], ids, profile: str, n_eval: int = 0) -> dict[str, verdicts.Verdict]:

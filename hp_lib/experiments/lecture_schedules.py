@@ -33,13 +33,11 @@ import pandas as pd
 
 from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
-from .common import Grid, Test, decide, final_accuracy, final_loss, over_seeds, run_grid
+from .common import (NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, decide, final_accuracy, final_loss, illustrate, over_seeds,
+                     run_grid)
 
 CHANCE_LOSS = math.log(10)  # the loss of a uniform guess over ten classes: what a diverged run scores
 CHANCE_ACC = 10.0           # the accuracy of a constant guess over ten classes (points)
-LOSS_MARGIN = 0.05
-WHY_LOSS_MARGIN = ("0.05 nats, about 2 % of the loss of a uniform guess over ten classes (ln 10 = 2.30): a "
-                   "smaller difference would not show on the lecture's plots of the loss")
 END_SHARE = 0.05  # "the end of a run": its last 5 %, and "just after a decay": the next 5 % of the run
 
 # lecture-f8: the ladder the good rate is chosen from (on the selection seeds), and each role's multiple of it
@@ -51,15 +49,15 @@ TESTS = [
     Test("lecture-f8", "a good learning rate ends with a lower training loss than a low, a high and a very high one",
          "good", ("low", "high", "very high"),
          "training loss over the last 5 % of the run: the other rate's minus the good rate's (nats)",
-         measure="end training loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="end training loss", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("lecture-f9", "with step decay the training loss drops as soon as the learning rate is divided by 10",
          "decay", "constant",
          "training loss over the 5 % of the run after the first decay: at the constant rate minus decayed (nats)",
-         measure="loss after the decay", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="loss after the decay", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("notes-x3", "halving the learning rate whenever the validation loss stops improving ends with a lower "
          "validation loss than keeping it constant", "plateau", "constant",
          "final validation loss: the constant rate's minus the plateau-halved rate's (nats)",
-         measure="final validation loss", higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure="final validation loss", higher_is_better=False, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
     Test("notes-x4", "with the learning rate scaled with the batch, a gradual warmup raises the largest batch's "
          "final accuracy", "warmup", "no warmup",
          "final validation accuracy at the largest batch: with warmup minus without (points)"),
@@ -85,11 +83,8 @@ def test(id: str) -> Test:
 
 
 def illustration(id: str) -> verdicts.Verdict:
-    """An item of :data:`ILLUSTRATIONS` as its record; its line is glued as ``<id>-verdict``."""
-    claim, why = ILLUSTRATIONS[id]
-    v = verdicts.illustration(id, claim, why)
-    verdicts.glue_verdict(v)
-    return v
+    """An item of :data:`ILLUSTRATIONS` as its record, its line glued."""
+    return illustrate(id, *ILLUSTRATIONS[id])
 
 
 def seeds_or(seeds, default) -> tuple[int, ...]:
@@ -435,7 +430,6 @@ def judge_plateau(runs: dict[str, list[History]], profile: str) -> verdicts.Verd
     """notes-x3 decided on the final validation loss (a diverged run scores ln 10); the numbers the page states."""
     n = plateau_numbers(runs)
     plateau = n[n["variant"] == "plateau"]
-    cfg = runs["constant"][0]
     losses = {v: final_loss(hs, CHANCE_LOSS) for v, hs in runs.items()}
     glue.values({**{f"ls-x3-loss-{v}": _mean_std(x, 3) for v, x in losses.items()},
                  "ls-x3-seeds": str(len(runs["plateau"])),
@@ -632,7 +626,6 @@ def figure_linear_scaling(setup: LinearScaling, runs: dict[tuple[int, bool], lis
 def plan(profile: str, seeds=None) -> list[RunConfig]:
     """Every run of the chapter known in advance, for :func:`hp_lib.sweep.prefetch`: all but lecture-f8's four
     roles, whose rates come from the ladder's runs on the selection seeds (those are planned)."""
-    p = profiles.get(profile)
     configs = [c for cs in ladder_configs(profile).values() for c in cs]
     decay_seeds = step_decay_seeds(profile, seeds)
     configs += [step_decay_config(profile).replace(seed=s) for s in decay_seeds]

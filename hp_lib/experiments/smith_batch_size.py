@@ -27,7 +27,7 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
-from .common import (Grid, Test, analog, decide, final_accuracy, final_loss, final_stats, glue_arms, publish_grid,
+from .common import (LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, decide, final_accuracy, final_loss, final_stats, glue_arms, publish_grid,
                      run_grid)
 
 # TBS: (max LR, epochs, stepsize in epochs) of the paper's runs (SOURCES §1.4, Fig. 6)
@@ -56,9 +56,8 @@ TESTS = [
          "training time (points)"),
     Test("smith-fig-6b", "for a fixed computational budget, a smaller total batch size has a lower test loss",
          arm(SMALL), arm(LARGE), "100 × ln of the final test loss of the analog of TBS 1024 over that of TBS 128, "
-         "at equal training time (about percent)", measure="log_loss", higher_is_better=False, margin=5.0,
-         why_margin="5 % of the test loss: about two standard errors of a mean cross-entropy over 2,000 test "
-                    "samples whose per-sample losses spread as much as their mean"),
+         "at equal training time (about percent)", measure="log_loss", higher_is_better=False, margin=LOG_LOSS_MARGIN,
+         why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-remark-4", "the batch size changes the execution time, so batch sizes must be compared at equal "
          "time: the larger batch runs more epochs per second", arm(LARGE), arm(SMALL),
          "100 × ln of the epochs per second of training of the analog of TBS 1024 over that of TBS 128 "

@@ -27,7 +27,6 @@ keep the profile's seeds.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -38,7 +37,7 @@ from .. import glue, lr_finder, plots, profiles, verdicts
 from ..lr_finder import stable_part
 from ..train import History, RunConfig
 from . import smith_batch_size
-from .common import (ACCURACY, Grid, Test, analog, caffe_1cycle, decide, final_accuracy, final_stats, glue_arms,
+from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, AllOf, Grid, Test, analog, caffe_1cycle, decide, final_accuracy, final_stats, glue_arms,
                      publish_grid, ramp, range_test_figure, run_grid)
 
 LR_SCALE_3LAYER = {"smoke": 10.0, "cpu": 10.0, "full": 1.0}
@@ -139,67 +138,10 @@ LOG_LOSS = "100 ln test loss"
 LR_MARGIN = math.log10(2)
 WHY_LR_MARGIN = ("a factor of two in learning rate: a third of the tenfold shift that the effective learning rate "
                  "η/(1 − μ) predicts between momentum 0.9 and 0.99")
-LOSS_MARGIN = 5.0
-WHY_LOSS_MARGIN = ("5 % of the test loss: about two standard errors (2/√n) of a mean cross-entropy over the cpu "
-                   "profile's 2,000 test samples, whose per-sample losses spread about as much as their mean")
 MIDDLE, END = "middle of the stable part", "end of the stable part"  # Fig. 7b's two readings of one run
 CYCLICAL_MOMENTUM, CONSTANT_MOMENTUM = "cyclical momentum", "constant momentum"  # Fig. 8b's arms
 BATCH_MEAN_ACCURACY = "accuracy, mean of the smallest and largest batch"
 NETWORK_MEAN_ACCURACY = "accuracy, mean of the two networks"
-
-
-@dataclass(frozen=True)
-class AllOf:
-    """A claim in several parts, each a :class:`~hp_lib.experiments.common.Test` on the same runs: reproduced
-    only if every part is, not reproduced if any part is, inconclusive otherwise (an intersection–union test,
-    as ``verdicts.BeatsEach`` is across comparisons). The record shows the part that binds, under this claim."""
-    id: str
-    claim: str
-    parts: tuple[Test, ...]
-    measured: tuple | None = None  # as Test.measured; each part is decided with it
-
-    @property
-    def arms(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(a for t in self.parts for a in t.arms))
-
-    def decide(self, measures: dict, n_eval: int, profile: str | None = None) -> verdicts.Verdict:
-        """Each part decided as a Test (with this claim's measured spread, where it has one), then combined."""
-        parts = [dataclasses.replace(t, measured=self.measured) if self.measured else t for t in self.parts]
-        v = binding([t.decide(measures, n_eval, profile) for t in parts])
-        return dataclasses.replace(v, id=self.id, claim=self.claim)
-
-    def criterion(self, margin: float, why_margin: str) -> "AllOfCriterion":
-        parts = tuple(t.criterion(margin, why_margin) for t in self.parts)
-        return AllOfCriterion(dataclasses.replace(parts[0].claim, id=self.id, claim=self.claim), parts)
-
-
-@dataclass(frozen=True)
-class AllOfCriterion:
-    """:class:`AllOf` at a given margin, for the placebo and positive controls (``verdicts.controls``)."""
-    claim: verdicts.Claim
-    parts: tuple
-
-    @property
-    def arms(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(a for c in self.parts for a in c.arms))
-
-    def decide(self, values: dict) -> verdicts.Verdict:
-        return dataclasses.replace(binding([c.decide(values) for c in self.parts]), id=self.claim.id,
-                                   claim=self.claim.claim)
-
-
-def binding(parts: list[verdicts.Verdict]) -> verdicts.Verdict:
-    """The part that decides a claim of several parts: the first against it, else the first undecided, else
-    (all reproduced) the one whose interval clears its margin by the least."""
-    for status in (verdicts.NOT_REPRODUCED, verdicts.INCONCLUSIVE):
-        for v in parts:
-            if v.status == status:
-                return v
-
-    def clearance(v: verdicts.Verdict) -> float:
-        lo, hi = v.ci
-        return lo - v.margin if v.form == verdicts.DIFFERENCE else v.margin - max(-lo, hi)
-    return min(parts, key=clearance)
 
 
 TESTS = [
@@ -210,12 +152,12 @@ TESTS = [
     Test("smith-fig-7b", "a momentum range test finds no optimum: as the momentum rises from 0.7 to 1.0 at a fixed "
          "LR, the test loss keeps falling", END, MIDDLE,
          "100 × ln of the test loss at the middle of the range test's stable part over that at its end (about "
-         "percent)", measure=LOG_LOSS, higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         "percent)", measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-7c", "in an LR range test, momentum falling from 0.95 to 0.8 reaches a lower test loss than "
          "constant momentum 0.9 and than momentum rising from 0.8 to 1.0", "falling 0.95 → 0.8",
          ("constant 0.9", "rising 0.8 → 1.0"),
          "100 × ln of the lowest test loss of the binding other momentum over that of falling momentum (about "
-         "percent)", measure=LOG_LOSS, higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         "percent)", measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-7d", "with a step schedule, constant momentum underfits: momentum decreasing from 0.95 to 0.85 "
          "over the run ends with a higher test accuracy than each constant momentum (0.85, 0.9, 0.95)",
          "cyclical 0.95 → 0.85", ("constant 0.85", "constant 0.9", "constant 0.95"),

@@ -44,7 +44,7 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
-from .common import (ACCURACY, Grid, Test, analog, caffe_1cycle, decide, final_accuracy, final_stats, publish_grid,
+from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, caffe_1cycle, decide, final_accuracy, final_stats, publish_grid,
                      ramp, range_test_figure, run_grid, sci)
 
 CIFAR10 = {"smoke": "mnist1d", "cpu": "mnist1d", "full": "cifar10"}
@@ -149,52 +149,17 @@ PAPER_T2_EFFECT = round(float(np.mean([c[6] - s[6] for c, s in map(_pair_rows, T
 # --- the tests, fixed before any run ---------------------------------------------------------------------
 
 LOG_LOSS, RANGE_ACCURACY = "log_loss", "range_accuracy"
-LOSS_MARGIN = 5.0  # 100 × ln of a ratio of losses: a 5 % lower lowest test loss
-WHY_LOSS_MARGIN = ("5 % of the test loss: about two standard errors of a mean cross-entropy over 2,000 test samples "
-                   "whose per-sample losses spread as much as their mean (2/sqrt(2000) = 4.5 %)")
-
-
-@dataclass(frozen=True)
-class AllEquivalent(Test):
-    """A claim that several arms do not differ: every pair of ``(treated, *baseline)`` is tested for
-    equivalence (TOST within ±margin) — reproduced only if every pair is equivalent, not reproduced if any
-    pair is shown different; the verdict shown is the pair that binds (the widest reach of its interval).
-
-    A shared helper, written here since the verdict core's ``BeatsEach`` binds on the lower bound (right
-    for a difference, not for an equivalence)."""
-    form: str = verdicts.EQUIVALENCE
-
-    def criterion(self, margin: float, why_margin: str):
-        claim = verdicts.Claim(self.id, self.claim, self.metric, margin, why_margin, self.form, self.paper)
-        return EachPairEquivalent(claim, self.arms)
-
-
-@dataclass(frozen=True)
-class EachPairEquivalent:
-    """The criterion of :class:`AllEquivalent` (the shape of ``verdicts.Compare``: ``claim``, ``arms``,
-    ``decide``), so that the placebo and positive controls run on it unchanged."""
-    claim: verdicts.Claim
-    arms: tuple[str, ...]
-
-    def decide(self, values: dict) -> verdicts.Verdict:
-        each = [verdicts.paired(self.claim, values[a], values[b])
-                for i, a in enumerate(self.arms) for b in self.arms[i + 1:]]
-        reach = lambda v: max(abs(v.ci[0]), abs(v.ci[1])) if v.ci else math.inf  # noqa: E731
-        different = [v for v in each if v.status == verdicts.NOT_REPRODUCED]
-        if different:
-            return max(different, key=lambda v: min(abs(v.ci[0]), abs(v.ci[1])))
-        return max(each, key=reach)
 
 
 TESTS = [
     Test("smith-fig-13a", "wide ResNet, LR range test 0.1 → 1: WD 1e-3 is poor; the paper's WD 1e-4 reaches a lower "
          "test loss", wd_arm(1e-4), wd_arm(1e-3),
          "100 × ln(lowest test loss at WD 1e-3 / at WD 1e-4) in the LR range test (about % lower)",
-         measure=LOG_LOSS, higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-13b", "DenseNet, LR range test 0.1 → 1 at constant momentum: momentum 0.99 diverges, smaller "
          "momentum (0.9) is better", momentum_arm(0.9), momentum_arm(0.99),
          "100 × ln(lowest test loss at momentum 0.99 / at 0.9) in the LR range test (about % lower)",
-         measure=LOG_LOSS, higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-13c", "DenseNet, LR range test 0.1 → 4: WD 1e-5 is best of 1e-3, 1e-4, 1e-5 and 1e-6 (test "
          "accuracy)", wd_arm(1e-5), (wd_arm(1e-3), wd_arm(1e-4), wd_arm(1e-6)),
          "best test accuracy in the LR range test, WD 1e-5 minus the best of the others (points)",
@@ -205,18 +170,18 @@ TESTS = [
     Test("smith-fig-14a", "LeNet, LR range test 0.001 → 0.04: the default momentum 0.9 is visibly worse than cyclical "
          "momentum 0.95 → 0.8", momentum_arm((0.95, 0.8)), momentum_arm(0.9),
          "100 × ln(lowest test loss at momentum 0.9 / at 0.95 → 0.8) in the LR range test (about % lower)",
-         measure=LOG_LOSS, higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-14b", "LeNet, LR range test 0.001 → 0.04: the default WD 5e-4 reaches a lower test loss than "
          "3e-3 and 1e-4", wd_arm(5e-4), (wd_arm(3e-3), wd_arm(1e-4)),
          "100 × ln(lowest test loss of the better of WD 3e-3 and 1e-4 / of WD 5e-4) in the LR range test",
-         measure=LOG_LOSS, higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-15a", "ResNet-56 on CIFAR-100, LR range test 0.1 → 1: WD 1e-4 is best of 3e-4, 1e-4 and 1e-5",
          wd_arm(1e-4), (wd_arm(3e-4), wd_arm(1e-5)),
          "100 × ln(lowest test loss of the better of WD 3e-4 and 1e-5 / of WD 1e-4) in the LR range test",
-         measure=LOG_LOSS, higher_is_better=False, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
-    AllEquivalent("smith-fig-15b", "ResNet-56 on CIFAR-100, 1cycle at TBS 256, 512 and 1024 with epochs for a similar "
-                  "time: the final accuracies do not differ", tbs_arm(256), (tbs_arm(512), tbs_arm(1024)),
-                  "final test accuracy, the pair of batch sizes that differ most (points)"),
+         measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
+    Test("smith-fig-15b", "ResNet-56 on CIFAR-100, 1cycle at TBS 256, 512 and 1024 with epochs for a similar time: "
+         "the final accuracies do not differ", tbs_arm(256), (tbs_arm(512), tbs_arm(1024)),
+         "final test accuracy, the pair of batch sizes that differ most (points)", form=verdicts.EQUIVALENCE),
     Test("smith-fig-16a", "ImageNet, ResNet-50: 1cycle for 20 epochs (WD 1e-5) ends above the standard schedule "
          "after 130 epochs", cycle_arm(1e-5), standard_arm(130),
          "final test accuracy, 1cycle (WD 1e-5) minus the standard schedule (points)",

@@ -31,21 +31,12 @@ from ..lr_finder import stable_part
 from ..data import check_name as check_dataset
 from ..models import check_name as check_model
 from ..train import History, RunConfig
-from .common import (ACCURACY, Grid, Test, analog, decide, final_loss, mean_curve, over_seeds, publish_grid,
-                     range_test_figure, run_grid, sci)  # noqa: F401 (run_grid, mean_curve: for the chapter)
+from .common import (ACCURACY, LOG_LOSS_MARGIN, NATS_MARGIN, WHY_LOG_LOSS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog,
+                     decide, final_loss, illustrate, over_seeds, publish_grid, range_test_figure,
+                     run_grid, sci)  # noqa: F401 (run_grid: for the chapter)
 
 CHANCE_LOSS = math.log(10)  # ten classes: the loss of the uniform prediction, what a diverged run scores
 CHANCE_ACC = 10.0           # and its accuracy, in points
-
-# Losses are compared in log-points, 100 × ln(loss): a difference of 5 is a ratio of about 5 %, the same
-# on a loss of 0.3 as on one of 2.4, so our effects stand beside the paper's ImageNet losses.
-LOG_MARGIN = 5.0
-WHY_LOG_MARGIN = ("5 log-points (about 5 % of the loss): two standard errors of a mean cross-entropy over the "
-                  "cpu profile's 2,000 test samples, for a per-sample loss whose standard deviation is about its "
-                  "mean (2/sqrt(2000) = 4.5 %)")
-NATS_MARGIN = 0.05
-WHY_NATS_MARGIN = ("0.05 nats: two standard errors of a mean cross-entropy over the cpu profile's 2,000 "
-                   "samples at a per-sample standard deviation of about 1 nat (2/sqrt(2000) = 0.045)")
 
 # Fig. 1: the three points of the validation loss's rise, chosen on the other seeds
 BEFORE, PEAK, AFTER = "lowest point before the rise", "top of the rise", "lowest point after the rise"
@@ -86,7 +77,7 @@ TESTS = [
          "and then falls again at larger ones", PEAK, (BEFORE, AFTER),
          "validation loss at the top of the rise minus at the lowest point before it, and minus at the lowest "
          "point after it (log-points; the points chosen on the other seeds)",
-         measure="fig-1 validation loss", margin=LOG_MARGIN, why_margin=WHY_LOG_MARGIN),
+         measure="fig-1 validation loss", margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-1b", "the generalization error shows the end of the overfitting less clearly than the "
          "validation loss: it does not come down after the rise as the validation loss does", VAL, GAP,
          "fall from the top of the rise to the lowest point after it: validation loss minus generalization "
@@ -94,7 +85,7 @@ TESTS = [
     Test("smith-remark-1", "the validation loss shows what the training loss does not: over the rise it climbs "
          "more than the training loss", VAL, TRAIN,
          "change over the rise (log-points): validation loss minus training loss (the smoothed minibatch loss, "
-         "as plotted)", measure="fig-1 change over the rise", margin=LOG_MARGIN, why_margin=WHY_LOG_MARGIN),
+         "as plotted)", measure="fig-1 change over the rise", margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-remark-2", "the goal of tuning is the horizontal part of the test loss: the capacity at its "
          "bottom ends with a higher test accuracy than the under- and the overfitting ends", BOTTOM,
          (SMALLEST, LARGEST), "final test accuracy at the width where the other seeds' test loss is lowest, minus "
@@ -102,20 +93,20 @@ TESTS = [
     Test("smith-fig-3a", "underfitting shows as a test loss that keeps falling: at the too-small LR it falls "
          "more over the last quarter of training than at the good LR", lr_arm(UNDERFIT_LR), lr_arm(GOOD_LR),
          "fall of the test loss over the last quarter of training (log-points): LR 0.001 minus LR 0.004",
-         measure="late fall", margin=LOG_MARGIN, why_margin=WHY_LOG_MARGIN),
+         measure="late fall", margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-3b", "the more powerful network underfits less: after the first epochs its test loss is lower",
          DEEP, SHALLOW, "final test loss (log-points): shallow minus deep network", measure="final loss",
-         higher_is_better=False, margin=LOG_MARGIN, why_margin=WHY_LOG_MARGIN,
+         higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN,
          paper=100 * math.log(PAPER_3B_LOSS["ResNet-50"] / PAPER_3B_LOSS["Inception-ResNet-v2"])),
     Test("smith-fig-4a", "in LR range tests the weight decay that regularizes enough (4e-3) reaches a lower test "
          "loss than too little (1e-4), which overfits", wd_arm(GOOD_WD), wd_arm(OVERFIT_WD),
          "lowest test loss of the range test (log-points): WD 1e-4 minus WD 4e-3", measure="lowest loss",
-         higher_is_better=False, margin=LOG_MARGIN, why_margin=WHY_LOG_MARGIN),
+         higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
     Test("smith-fig-4b", "with a very small weight decay a large-LR 1cycle overfits (its test loss turns upward at "
          "the end) while the standard schedule does not", ONE_CYCLE, STANDARD,
          "rise of the test loss from its lowest point (chosen on the other seeds) to the end (log-points): "
-         "1cycle at WD 1e-7 minus the standard schedule", measure="late rise", margin=LOG_MARGIN,
-         why_margin=WHY_LOG_MARGIN),
+         "1cycle at WD 1e-7 minus the standard schedule", measure="late rise", margin=LOG_LOSS_MARGIN,
+         why_margin=WHY_LOG_LOSS_MARGIN),
 ]
 FIG_2_CLAIM = ("as capacity grows the training loss falls while the test loss first falls (underfitting) and "
                "then rises (overfitting), the best capacity in between")
@@ -338,9 +329,7 @@ def judge_capacity(setup: CapacitySweep, table: pd.DataFrame, profile: str) -> d
 
 
 def illustrate_fig_2() -> verdicts.Verdict:
-    v = verdicts.illustration("smith-fig-2", FIG_2_CLAIM, FIG_2_WHY)
-    verdicts.glue_verdict(v)
-    return v
+    return illustrate("smith-fig-2", FIG_2_CLAIM, FIG_2_WHY)
 
 
 @dataclass
@@ -415,7 +404,7 @@ def glue_settings(range_test: RangeTest, poly: PolynomialSweep, capacity: Capaci
     glue.values({f"s3-{fig}-{key}": name for fig, cfg in (("3a", c3a), ("4a", c4a), ("4b", c4b))
                  for key, name in zip(("data", "model"), analog(cfg))})
     glue.values({
-        "s3-log-margin": f"{LOG_MARGIN:g}", "s3-nats-margin": f"{NATS_MARGIN:g}",
+        "s3-log-margin": f"{LOG_LOSS_MARGIN:g}", "s3-nats-margin": f"{NATS_MARGIN:g}",
         "s3-rt-data": data, "s3-rt-model": model, "s3-rt-n-train": f"{rt.n_train:,}", "s3-rt-n-val": f"{rt.n_val:,}",
         "s3-rt-batch": f"{rt.batch_size:,}", "s3-rt-steps": f"{range_test.steps:,}",
         "s3-rt-schedule": schedule_text(range_test), "s3-rt-seeds": str(len(range_test.seeds)),

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .. import glue, lr_finder, plots, profiles, schedules, verdicts
 from ..train import History, RunConfig
-from .common import (ACCURACY, Grid, Test, analog, decide, final_accuracy, final_loss, publish_grid, ramp,
+from .common import (ACCURACY, LOSS_MARGIN_N_EVAL, NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog, decide, final_accuracy, final_loss, publish_grid, ramp,
                      range_test_figure, run_grid, sci)
 from .smith_momentum import LR_SCALE_3LAYER, resnet_base, three_layer_base
 
@@ -52,10 +52,6 @@ SHIFT = "shift"                # Remark 6: how much more the range test favours 
 # about one nat (a classifier's cross-entropy at these losses) moves by 1/sqrt(n) when the test set is redrawn:
 # two such standard errors at 2,000 test samples (the cpu profile's) are about 0.045 nats; a closer gap could
 # come from the draw of the test set alone, as for the binomial rule of an accuracy.
-LOSS_MARGIN = 0.05
-LOSS_MARGIN_N_EVAL = 2_000
-WHY_LOSS_MARGIN = (f"{LOSS_MARGIN:g} nats, fixed before the runs: about two standard errors of a mean test loss over "
-                   f"{LOSS_MARGIN_N_EVAL:,} test samples whose losses spread by about one nat")
 
 
 def arm(fig: str, wd: float) -> str:
@@ -67,8 +63,8 @@ SHIFT_RANGE, SHIFT_CONSTANT = "range test 0.1 → 1", "constant LR 0.1"
 
 
 def _loss_test(id: str, claim: str, treated: str, baseline, metric: str, measure: str = LOSS) -> Test:
-    return Test(id, claim, treated, baseline, metric, measure=measure, higher_is_better=False, margin=LOSS_MARGIN,
-                why_margin=WHY_LOSS_MARGIN)
+    return Test(id, claim, treated, baseline, metric, measure=measure, higher_is_better=False, margin=NATS_MARGIN,
+                why_margin=WHY_NATS_MARGIN)
 
 
 # The chapter's tests, fixed before any run: the weight decays the paper names (SOURCES §1.4, Figs. 9–12),
@@ -105,7 +101,7 @@ TESTS = [
     Test("smith-remark-6", "the best weight decay moves with the learning rate: large learning rates (a range test "
          "to LR 1) favour the smaller WD 1e-4 over 1e-3 more than a constant LR 0.1 does", SHIFT_RANGE,
          SHIFT_CONSTANT, "(test loss at WD 1e-3 minus at 1e-4) in the range test, minus the same at the constant "
-         "LR 0.1 (nats)", measure=SHIFT, margin=LOSS_MARGIN, why_margin=WHY_LOSS_MARGIN),
+         "LR 0.1 (nats)", measure=SHIFT, margin=NATS_MARGIN, why_margin=WHY_NATS_MARGIN),
 ]
 TESTED_ARMS = frozenset(a for t in TESTS for a in t.arms)
 
@@ -332,7 +328,7 @@ def glue_settings(s9: WeightDecayGrid, s10: WeightDecayGrid, s11a: WeightDecayGr
         "s44-deep-batch": f"{deep.batch_size:,}", "s44-11-steps": f"{deep.steps:,}",
         "s44-12a-snapshot": f"{s9.step:,}", "s44-12b-snapshot": f"{s11b.step:,}", "s44-12b-snapshot-lr": f"{at:.2f}",
         "s44-seeds": str(len(s9.seeds)), "s44-figure-seeds": str(len(s9.figure_seeds)),
-        "s44-loss-margin": f"{LOSS_MARGIN:g}", "s44-loss-margin-n": f"{LOSS_MARGIN_N_EVAL:,}"})
+        "s44-loss-margin": f"{NATS_MARGIN:g}", "s44-loss-margin-n": f"{LOSS_MARGIN_N_EVAL:,}"})
 
 
 def results(setups: list[WeightDecayGrid], runs: list[dict[float, list[History]]]) -> pd.DataFrame:
