@@ -253,11 +253,13 @@ def decide(tests: list[Test], measures: dict[str, dict[str, np.ndarray]], n_eval
 
 def glue_arms(prefix: str, values: dict[str, np.ndarray], names: dict[str, str]) -> None:
     """Glue each arm's mean ± std over seeds (points) as ``<prefix>-<name>``."""
-    glue.values({f"{prefix}-{name}": _mean_std(values[arm]) for arm, name in names.items()})
+    glue.values({f"{prefix}-{name}": mean_std(values[arm]) for arm, name in names.items()})
 
 
-def _mean_std(x: np.ndarray) -> str:
-    return f"{x.mean():.1f} ± {x.std(ddof=1):.1f}" if len(x) > 1 else f"{x.mean():.1f}"
+def mean_std(x, digits: int = 1, scale: float = 1.0) -> str:
+    """``92.4 ± 0.3``: the mean and standard deviation over seeds of ``scale · x`` (the mean alone for one seed)."""
+    x = scale * np.asarray(x, dtype=float)
+    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
 
 
 def ramp(start: float, end: float, steps: int) -> dict:

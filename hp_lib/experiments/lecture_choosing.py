@@ -38,8 +38,8 @@ import pandas as pd
 
 from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
-from .common import NATS_MARGIN, WHY_NATS_MARGIN, Test, decide, final_accuracy, illustrate
-# the book's loss margin, the scores of a diverged run and the selection seeds, shared with the schedules chapter
+from .common import NATS_MARGIN, WHY_NATS_MARGIN, Test, decide, final_accuracy, illustrate, mean_std
+# the scores of a diverged run and the selection seeds, shared with the schedules chapter
 from .lecture_schedules import CHANCE_ACC, CHANCE_LOSS, seeds_or, selection_seeds
 
 DIGITS = "digits"
@@ -144,11 +144,6 @@ def _ok(h: History) -> bool:
     return h.attrs.get("status", "ok") == "ok"
 
 
-def _mean_std(x, digits: int, scale: float = 1.0) -> str:
-    x = scale * np.asarray(x, dtype=float)
-    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
-
-
 def _mean_range(x, digits: int = 1, scale: float = 100.0) -> str:
     """Mean with the range over seeds (an accuracy in points by default)."""
     x = scale * np.asarray(x, dtype=float)
@@ -206,11 +201,11 @@ def judge_early_stopping(e: EarlyStopping, profile: str) -> verdicts.Verdict:
     steps = int(e.runs[0]["step"].max()) + 1
     glue.values({"lc-f14-stop": f"{e.stop + 1:,}", "lc-f14-steps": f"{steps:,}",
                  "lc-f14-selection-seeds": str(len(e.selection)), "lc-f14-seeds": str(len(e.runs)),
-                 "lc-f14-loss-stop": _mean_std(loss["early stop"], 3), "lc-f14-loss-end": _mean_std(loss["to the end"], 3),
-                 "lc-f14-acc-stop": _mean_std([_at(h, e.stop, "val_acc", 0.1) for h in e.runs], 1, 100),
-                 "lc-f14-acc-end": _mean_std([_at(h, None, "val_acc", 0.1) for h in e.runs], 1, 100),
-                 "lc-f14-train-stop": _mean_std([_at(h, e.stop, "train_eval_loss", CHANCE_LOSS) for h in e.runs], 4),
-                 "lc-f14-train-end": _mean_std([_at(h, None, "train_eval_loss", CHANCE_LOSS) for h in e.runs], 4)})
+                 "lc-f14-loss-stop": mean_std(loss["early stop"], 3), "lc-f14-loss-end": mean_std(loss["to the end"], 3),
+                 "lc-f14-acc-stop": mean_std([_at(h, e.stop, "val_acc", 0.1) for h in e.runs], 1, 100),
+                 "lc-f14-acc-end": mean_std([_at(h, None, "val_acc", 0.1) for h in e.runs], 1, 100),
+                 "lc-f14-train-stop": mean_std([_at(h, e.stop, "train_eval_loss", CHANCE_LOSS) for h in e.runs], 4),
+                 "lc-f14-train-end": mean_std([_at(h, None, "train_eval_loss", CHANCE_LOSS) for h in e.runs], 4)})
     return decide([test("lecture-f14")], {"validation loss": loss}, N_VAL, profile)["lecture-f14"]
 
 
@@ -329,11 +324,11 @@ def judge_grid_vs_random(toy: dict, s: Searches, profile: str) -> verdicts.Verdi
                  "lc-f15-toy-repeats": f"{len(toy['grid']):,}", "lc-f15-toy-points": str(toy["points"]),
                  "lc-f15-steps": f"{cfg.steps:,}", "lc-f15-seeds": str(len(seeds)),
                  "lc-f15-distinct-grid": f"{distinct['grid']:g}", "lc-f15-distinct-random": f"{distinct['random']:g}",
-                 "lc-f15-best-grid": _mean_std(best.get_group("grid"), 1, 100),
-                 "lc-f15-best-random": _mean_std(best.get_group("random"), 1, 100),
+                 "lc-f15-best-grid": mean_std(best.get_group("grid"), 1, 100),
+                 "lc-f15-best-random": mean_std(best.get_group("random"), 1, 100),
                  "lc-f15-pick-lr-grid": ", ".join(f"{s.picks[('grid', seed)].lr:.2g}" for seed in seeds),
                  "lc-f15-pick-lr-random": ", ".join(f"{s.picks[('random', seed)].lr:.2g}" for seed in seeds),
-                 "lc-f15-acc-grid": _mean_std(acc["grid"], 1), "lc-f15-acc-random": _mean_std(acc["random"], 1)})
+                 "lc-f15-acc-grid": mean_std(acc["grid"], 1), "lc-f15-acc-random": mean_std(acc["random"], 1)})
     return decide([test("lecture-f15")], {"accuracy": acc}, N_VAL, profile)["lecture-f15"]
 
 
@@ -469,7 +464,7 @@ def judge_recipe(r: dict, profile: str) -> verdicts.Verdict:
     """lecture-f18: the initial loss of each seed against ln 10 (an equivalence test); steps 2 and 3 glued."""
     initial = np.array([float(h.dropna(subset=["val_loss"]).iloc[0]["val_loss"]) for h in r["overfit"]])
     small = r["overfit"][0]
-    glue.values({"lc-f18-initial": _mean_std(initial, 3), "lc-f18-ln-c": f"{r['ln_c']:.3f}",
+    glue.values({"lc-f18-initial": mean_std(initial, 3), "lc-f18-ln-c": f"{r['ln_c']:.3f}",
                  "lc-f18-band": f"{RECIPE_BAND:.2f}", "lc-f18-seeds": str(len(initial)),
                  "lc-f18-overfit-steps": f"{int(small['step'].max()) + 1:,}",
                  "lc-f18-overfit-acc": _mean_range([_last(h)["train_eval_acc"] for h in r["overfit"]], 0),
@@ -660,18 +655,18 @@ def judge_diagnosis(runs: dict[str, list[History]], profile: str) -> tuple[verdi
     every = int(runs["reference"][0].dropna(subset=["val_loss"])["step"].diff().dropna().iloc[0])
     slow = runs["slow"][0]
     glue.values({"lc-f17-seeds": str(len(runs["reference"])), "lc-f17-eval-every": str(every),
-                 "lc-f17-flat-bad": _mean_std(m["flat evaluations"]["bad_init"] * every, 0),
-                 "lc-f17-flat-good": _mean_std(m["flat evaluations"]["reference"] * every, 0),
-                 "lc-f17-constant": _mean_std(m["end training loss"]["constant"], 3),
-                 "lc-f17-decay": _mean_std(m["end training loss"]["decay"], 3),
-                 "lc-f17-early": _mean_std(m["end training loss"]["early_decay"], 3),
-                 "lc-f17-late": _mean_std(m["end training loss"]["late_decay"], 3),
+                 "lc-f17-flat-bad": mean_std(m["flat evaluations"]["bad_init"] * every, 0),
+                 "lc-f17-flat-good": mean_std(m["flat evaluations"]["reference"] * every, 0),
+                 "lc-f17-constant": mean_std(m["end training loss"]["constant"], 3),
+                 "lc-f17-decay": mean_std(m["end training loss"]["decay"], 3),
+                 "lc-f17-early": mean_std(m["end training loss"]["early_decay"], 3),
+                 "lc-f17-late": mean_std(m["end training loss"]["late_decay"], 3),
                  "lc-f17-stop": f"{_stop_step(slow):,}", "lc-f17-slow-steps": f"{int(slow['step'].max()) + 1:,}",
-                 "lc-f17-short": _mean_std(m["accuracy"]["short"], 1), "lc-f17-long": _mean_std(m["accuracy"]["long"], 1),
-                 "lc-f17-gap-few": _mean_std(m["gap"]["few_samples"], 1),
-                 "lc-f17-gap-all": _mean_std(m["gap"]["reference"], 1),
-                 "lc-f17-train-tiny": _mean_std(m["training accuracy"]["tiny_model"], 1),
-                 "lc-f17-train-ref": _mean_std(m["training accuracy"]["reference"], 1),
+                 "lc-f17-short": mean_std(m["accuracy"]["short"], 1), "lc-f17-long": mean_std(m["accuracy"]["long"], 1),
+                 "lc-f17-gap-few": mean_std(m["gap"]["few_samples"], 1),
+                 "lc-f17-gap-all": mean_std(m["gap"]["reference"], 1),
+                 "lc-f17-train-tiny": mean_std(m["training accuracy"]["tiny_model"], 1),
+                 "lc-f17-train-ref": mean_std(m["training accuracy"]["reference"], 1),
                  "lc-f17-gap-margin": f"{GAP_MARGIN:.1f}"})
     parts = decide([test(id) for id in DIAGNOSIS_TESTS], m, N_VAL, profile)
     whole = verdicts.all_of(list(parts.values()), "lecture-f17",
@@ -837,7 +832,7 @@ def judge_update_ratio(r: dict, profile: str) -> tuple[verdicts.Verdict, verdict
                                                            if np.isfinite(loss["mean"]) else "×")
         arms, chosen = ratio_arms(r, opt)
         values.update({f"lc-x1-{key}-chosen": ", ".join(f"{lr:g}" for lr in chosen),
-                       **{f"lc-x1-{key}-loss-{arm.replace(' ', '-')}": _mean_std(v, 3) for arm, v in arms.items()}})
+                       **{f"lc-x1-{key}-loss-{arm.replace(' ', '-')}": mean_std(v, 3) for arm, v in arms.items()}})
         id = RATIO_TESTS[opt]
         out[id] = decide([test(id)], {test(id).measure: arms}, N_VAL, profile)[id]
     values.update({"lc-x1-early": str(r["early"]), "lc-x1-seeds": str(len(next(iter(r["runs"].values())))),

@@ -42,7 +42,8 @@ from torch import nn
 from .. import cache, glue, models, plots, profiles, regularize, verdicts
 from .. import data as data_lib
 from ..train import History, RunConfig
-from .common import DATASET_NAMES, MODEL_NAMES, Grid, Test, decide, final_accuracy, glue_arms, over_seeds, run_grid
+from .common import (DATASET_NAMES, MODEL_NAMES, Grid, Test, decide, final_accuracy, glue_arms, mean_std, over_seeds,
+                     run_grid)
 
 FASHION_CLASSES = ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
 CHANCE = 10.0     # ten classes: the accuracy (%) a diverged run scores
@@ -379,24 +380,18 @@ def judge_ensembles(r: dict, profile: str | None = None) -> dict[str, verdicts.V
     seeds = sorted(snaps["seed"].unique())
     cosine = {c.seed: a for c, a in zip(r["grid"].configs[first], final_accuracy(r["runs"][first], CHANCE))}
     single = np.array([cosine[s] for s in seeds])
-    values = {"lr-snap-seeds": str(len(seeds)), "lr-snap-single": glue_mean(single)}
+    values = {"lr-snap-seeds": str(len(seeds)), "lr-snap-single": mean_std(single)}
     for tag, cycles in zip("ab", sorted(snaps["cycles"].unique())):
         last = snaps[(snaps["cycles"] == cycles) & (snaps["cycle"] == cycles)].set_index("seed").loc[seeds]
         values.update({f"lr-snap-{tag}-cycles": str(cycles), f"lr-snap-{tag}-steps": f"{int(last['step'].iloc[0]) // cycles:,}",
-                       f"lr-snap-{tag}-acc": glue_mean(last["ensemble_acc"].to_numpy()),
-                       f"lr-snap-{tag}-last": glue_mean(last["snapshot_acc"].to_numpy())})
+                       f"lr-snap-{tag}-acc": mean_std(last["ensemble_acc"].to_numpy()),
+                       f"lr-snap-{tag}-last": mean_std(last["snapshot_acc"].to_numpy())})
     m = _ema_means([h for name in r["members"] for h in r["runs"][name]])
     values.update({"lr-ema-loss": f"{m['ema_val_loss']:.3f}", "lr-raw-loss": f"{m['val_loss']:.3f}",
                    "lr-ema-acc": f"{m['ema_val_acc']:.1f}", "lr-raw-acc": f"{m['val_acc']:.1f}",
                    "lr-ema-runs": str(len(r["members"]) * len(r["accuracy"]["single"]))})
     glue.values(values)
     return judge(["lecture-f20"], {"accuracy": r["accuracy"]}, r["grid"].configs[first][0].n_val, profile)
-
-
-def glue_mean(x) -> str:
-    """Mean ± std (points) of a few seeds' values, as :func:`~hp_lib.experiments.common.glue_arms` writes them."""
-    x = np.asarray(x, dtype=float)
-    return f"{x.mean():.1f} ± {x.std(ddof=1):.1f}" if len(x) > 1 else f"{x.mean():.1f}"
 
 
 def figure_ensembles(r: dict, profile: str) -> None:
@@ -728,8 +723,8 @@ def judge_pattern(mc: pd.DataFrame, grid: Grid, runs: dict[str, list[History]], 
     k_max = int(mc["passes"].max())
     one = mc[mc["passes"] == 1].set_index("seed")
     many = mc[mc["passes"] == k_max].set_index("seed")
-    glue.values({"lr-mc-passes": str(k_max), "lr-mc-one": glue_mean(one["mc_acc"]), "lr-mc-many": glue_mean(many["mc_acc"]),
-                 "lr-mc-scaled": glue_mean(many["scaled_acc"]),
+    glue.values({"lr-mc-passes": str(k_max), "lr-mc-one": mean_std(one["mc_acc"]), "lr-mc-many": mean_std(many["mc_acc"]),
+                 "lr-mc-scaled": mean_std(many["scaled_acc"]),
                  "lr-mc-gap": effect_text(many["mc_acc"], many["scaled_acc"])})
     return judge(["lecture-f23"], {"accuracy": points(runs)}, grid.configs["none"][0].n_val, profile)
 

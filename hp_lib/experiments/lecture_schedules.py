@@ -33,8 +33,8 @@ import pandas as pd
 
 from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
-from .common import (NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, decide, final_accuracy, final_loss, illustrate, over_seeds,
-                     run_grid)
+from .common import (NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, decide, final_accuracy, final_loss, illustrate, mean_std,
+                     over_seeds, run_grid)
 
 CHANCE_LOSS = math.log(10)  # the loss of a uniform guess over ten classes: what a diverged run scores
 CHANCE_ACC = 10.0           # the accuracy of a constant guess over ten classes (points)
@@ -95,11 +95,6 @@ def seeds_or(seeds, default) -> tuple[int, ...]:
 def selection_seeds(profile: str) -> tuple[int, ...]:
     """The seeds a rule picks an arm on: 100 + the profile's seeds, never among the seeds a test scores."""
     return tuple(100 + s for s in profiles.get(profile).seeds)
-
-
-def _mean_std(x, digits: int) -> str:
-    x = np.asarray(x, dtype=float)
-    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
 
 
 def _diverged(histories: list[History]) -> str:
@@ -194,7 +189,7 @@ def judge_cartoon(cartoon: Cartoon, profile: str) -> verdicts.Verdict:
                  "ls-f8-selection": "; ".join(f"{lr:g} → " + (f"{v.mean():.3f}" if np.isfinite(v).all() else "×")
                                               for lr, v in selection.items()),
                  **{f"ls-f8-lr-{name[r]}": f"{cartoon.lr(r):g}" for r in ROLES},
-                 **{f"ls-f8-loss-{name[r]}": _mean_std(losses[r], 3) for r in ROLES},
+                 **{f"ls-f8-loss-{name[r]}": mean_std(losses[r], 3) for r in ROLES},
                  **{f"ls-f8-diverged-{name[r]}": _diverged(cartoon.runs[r]) for r in ("very high", "high")}})
     return decide([test("lecture-f8")], {"end training loss": losses}, 0, profile)["lecture-f8"]
 
@@ -295,10 +290,10 @@ def judge_step_decay(s: StepDecay, profile: str) -> verdicts.Verdict:
                  "ls-f9-control-steps": f"{s.control.steps:,}", "ls-f9-seeds": str(len(s.runs)),
                  "ls-f9-batch": f"{c.batch_size:,}", "ls-f9-n-train": f"{c.n_train:,}",
                  "ls-f9-data": "CIFAR-10" if c.dataset == "cifar10" else "MNIST-1D",
-                 "ls-f9-before-1": _mean_std(before, 3), "ls-f9-after-1": _mean_std(after["decay"], 3),
-                 "ls-f9-control-1": _mean_std(after["constant"], 3),
-                 "ls-f9-before-2": _mean_std([_window_loss(h, m2 - w, m2, CHANCE_LOSS) for h in s.runs], 3),
-                 "ls-f9-after-2": _mean_std([_window_loss(h, m2, m2 + w, CHANCE_LOSS) for h in s.runs], 3)})
+                 "ls-f9-before-1": mean_std(before, 3), "ls-f9-after-1": mean_std(after["decay"], 3),
+                 "ls-f9-control-1": mean_std(after["constant"], 3),
+                 "ls-f9-before-2": mean_std([_window_loss(h, m2 - w, m2, CHANCE_LOSS) for h in s.runs], 3),
+                 "ls-f9-after-2": mean_std([_window_loss(h, m2, m2 + w, CHANCE_LOSS) for h in s.runs], 3)})
     return decide([test("lecture-f9")], {"loss after the decay": after}, 0, profile)["lecture-f9"]
 
 
@@ -431,7 +426,7 @@ def judge_plateau(runs: dict[str, list[History]], profile: str) -> verdicts.Verd
     n = plateau_numbers(runs)
     plateau = n[n["variant"] == "plateau"]
     losses = {v: final_loss(hs, CHANCE_LOSS) for v, hs in runs.items()}
-    glue.values({**{f"ls-x3-loss-{v}": _mean_std(x, 3) for v, x in losses.items()},
+    glue.values({**{f"ls-x3-loss-{v}": mean_std(x, 3) for v, x in losses.items()},
                  "ls-x3-seeds": str(len(runs["plateau"])),
                  "ls-x3-halvings": ", ".join(str(k) for k in plateau["halvings"]),
                  "ls-x3-first-cut": ", ".join(f"{c:,}" for c in plateau["first_cut"].dropna().astype(int)) or "—",
@@ -558,11 +553,11 @@ def judge_linear_scaling(setup: LinearScaling, runs: dict[tuple[int, bool], list
     acc = {key: final_accuracy(hs, CHANCE_ACC) for key, hs in runs.items()}
 
     def by_batch(warmup: bool) -> str:
-        return "; ".join(f"{b} → {_mean_std(acc[(b, warmup)], 1)}" for b in setup.batches[1:])
+        return "; ".join(f"{b} → {mean_std(acc[(b, warmup)], 1)}" for b in setup.batches[1:])
 
-    glue.values({"ls-x4-acc-small": _mean_std(acc[(small, False)], 1), "ls-x4-acc-warm": by_batch(True),
-                 "ls-x4-acc-cold": by_batch(False), "ls-x4-acc-large-warm": _mean_std(acc[(large, True)], 1),
-                 "ls-x4-acc-large-cold": _mean_std(acc[(large, False)], 1),
+    glue.values({"ls-x4-acc-small": mean_std(acc[(small, False)], 1), "ls-x4-acc-warm": by_batch(True),
+                 "ls-x4-acc-cold": by_batch(False), "ls-x4-acc-large-warm": mean_std(acc[(large, True)], 1),
+                 "ls-x4-acc-large-cold": mean_std(acc[(large, False)], 1),
                  "ls-x4-diverged-warm": _diverged(runs[(large, True)]),
                  "ls-x4-diverged-cold": _diverged(runs[(large, False)])})
     measures = {"accuracy": {"warmup": acc[(large, True)], "no warmup": acc[(large, False)]}}

@@ -27,8 +27,8 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
-from .common import (LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, decide, final_accuracy, final_loss, final_stats, glue_arms, publish_grid,
-                     run_grid)
+from .common import (LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, decide, final_accuracy, final_loss,
+                     final_stats, glue_arms, publish_grid, run_grid)
 
 # TBS: (max LR, epochs, stepsize in epochs) of the paper's runs (SOURCES §1.4, Fig. 6)
 PAPER = {128: (0.4, 48, 21), 256: (0.6, 70, 31), 512: (0.8, 95, 41), 1024: (1.0, 116, 51)}

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .. import checklist, glue, profiles, sweep, verdicts
 from ..train import History, RunConfig
-from .common import MODEL_NAMES, Test, analog, decide, final_accuracy, glue_arms, sci
+from .common import MODEL_NAMES, Test, analog, decide, final_accuracy, glue_arms, mean_std, sci
 
 # role -> (model, dataset, end of the LR range test) at each profile
 ANALOGS = {"smoke": {"deep": ("resnet20", "mnist1d", 3.0), "shallow": ("lenet", "fashion_mnist", 0.1)},
@@ -191,12 +191,8 @@ def results(setup: Scoring, runs: dict[str, dict[str, list[History]]]) -> pd.Dat
             rows.append({"analog": _name(cfg), "arm": arm, "LR": policy, "momentum": momentum,
                          "WD": _wd(cfg.weight_decay), "batch": cfg.batch_size,
                          "iterations": cfg.steps, "epochs": f"{cfg.steps * cfg.batch_size / cfg.n_train:.3g}",
-                         "seeds": len(acc), "final test acc. (%)": _mean_std(acc)})
+                         "seeds": len(acc), "final test acc. (%)": mean_std(acc)})
     return pd.DataFrame(rows).set_index(["analog", "arm"])
-
-
-def _mean_std(x: np.ndarray) -> str:
-    return f"{x.mean():.1f} ± {x.std(ddof=1):.1f}" if len(x) > 1 else f"{x.mean():.1f}"
 
 
 def measures(setup: Scoring, runs: dict[str, dict[str, list[History]]]) -> dict[str, dict[str, np.ndarray]]:

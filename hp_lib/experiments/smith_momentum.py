@@ -37,8 +37,8 @@ from .. import glue, lr_finder, plots, profiles, verdicts
 from ..lr_finder import stable_part
 from ..train import History, RunConfig
 from . import smith_batch_size
-from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, AllOf, Grid, Test, analog, caffe_1cycle, decide, final_accuracy, final_stats, glue_arms,
-                     publish_grid, ramp, range_test_figure, run_grid)
+from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, AllOf, Grid, Test, analog, caffe_1cycle, decide,
+                     final_accuracy, final_stats, glue_arms, publish_grid, ramp, range_test_figure, run_grid)
 
 LR_SCALE_3LAYER = {"smoke": 10.0, "cpu": 10.0, "full": 1.0}
 CHANCE = 10.0  # ten classes: the accuracy of a diverged run

@@ -44,8 +44,8 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
-from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, caffe_1cycle, decide, final_accuracy, final_stats, publish_grid,
-                     ramp, range_test_figure, run_grid, sci)
+from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, caffe_1cycle, decide,
+                     final_accuracy, final_stats, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
 
 CIFAR10 = {"smoke": "mnist1d", "cpu": "mnist1d", "full": "cifar10"}
 
@@ -460,10 +460,6 @@ def best_accuracy(histories: list[History], cfg: RunConfig) -> np.ndarray:
     return np.array([100 * float(ev["val_acc"].max()) if len(ev := _trained(h)) else chance(cfg) for h in histories])
 
 
-def _fmt(x: np.ndarray, digits: int) -> str:
-    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
-
-
 def _slug(label: str) -> str:
     """An arm's short name in glue names: ``WD 1e-4`` -> ``1e-4``, ``momentum 0.95 → 0.8`` -> ``m95-8``,
     ``TBS 256`` -> ``tbs256``, ``standard (130 epochs)`` -> ``standard``, ``1cycle, WD 1e-5 (20 epochs)`` ->
@@ -490,8 +486,8 @@ def judge_ranges(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]
         rs, cfg = runs[fig], grids[fig].all()[0]
         loss = {arm: lowest_loss(hs, cfg) for arm, hs in rs.items()}
         acc = {arm: best_accuracy(hs, cfg) for arm, hs in rs.items()}
-        glue.values({f"s5-{fig}-loss-{_slug(a)}": _fmt(v, 3) for a, v in loss.items()})
-        glue.values({f"s5-{fig}-acc-{_slug(a)}": _fmt(v, 1) for a, v in acc.items()})
+        glue.values({f"s5-{fig}-loss-{_slug(a)}": mean_std(v, 3) for a, v in loss.items()})
+        glue.values({f"s5-{fig}-acc-{_slug(a)}": mean_std(v, 1) for a, v in acc.items()})
         measures = {LOG_LOSS: {a: 100 * np.log(v) for a, v in loss.items()}, RANGE_ACCURACY: acc}
         out.update(decide([TEST_OF[f"smith-fig-{fig}"]], measures, cfg.n_val, profile))
     return out
@@ -505,7 +501,7 @@ def judge_curves(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]
     for fig in figs:
         cfg = grids[fig].all()[0]
         acc = {arm: final_accuracy(hs, chance(cfg)) for arm, hs in runs[fig].items()}
-        glue.values({f"s5-{fig}-acc-{_slug(a)}": _fmt(v, 1) for a, v in acc.items()})
+        glue.values({f"s5-{fig}-acc-{_slug(a)}": mean_std(v, 1) for a, v in acc.items()})
         glue.values({f"s5-{fig}-diverged-{_slug(a)}": final_stats(hs).diverged_text() for a, hs in runs[fig].items()})
         out.update(decide([TEST_OF[f"smith-fig-{fig}"]], {ACCURACY: acc}, cfg.n_val, profile))
     return out
@@ -520,7 +516,7 @@ def judge_table_2(setup: Table2, runs: dict[str, list[History]], profile: str) -
         cfg = setup.grid.configs[_row_label(rows[0])][0]
         c, s = (final_accuracy(runs[_row_label(r)], chance(cfg)) for r in rows)
         name = f"s5-t2-{BLOCK_NAMES[pair[0]]}"
-        glue.values({f"{name}-cycle": _fmt(c, 1), f"{name}-schedule": _fmt(s, 1), f"{name}-effect": _fmt(c - s, 1),
+        glue.values({f"{name}-cycle": mean_std(c, 1), f"{name}-schedule": mean_std(s, 1), f"{name}-effect": mean_std(c - s, 1),
                      f"{name}-paper-effect": f"{rows[0][6] - rows[1][6]:+.2f}"})
         cycle.append(c)
         schedule.append(s)

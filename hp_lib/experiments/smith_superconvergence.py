@@ -17,7 +17,8 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
-from .common import Grid, Test, analog, decide, final_accuracy, final_stats, glue_arms, over_seeds, publish_grid, run_grid, sci
+from .common import (Grid, Test, analog, decide, final_accuracy, final_stats, glue_arms, over_seeds, publish_grid,
+                     run_grid, sci)
 
 WEIGHT_DECAYS = (1e-3, 1e-4, 1e-5, 1e-6)
 PAPER_WD = 1e-4

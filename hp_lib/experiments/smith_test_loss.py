@@ -32,8 +32,8 @@ from ..data import check_name as check_dataset
 from ..models import check_name as check_model
 from ..train import History, RunConfig
 from .common import (ACCURACY, LOG_LOSS_MARGIN, NATS_MARGIN, WHY_LOG_LOSS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog,
-                     decide, final_loss, illustrate, over_seeds, publish_grid, range_test_figure,
-                     run_grid, sci)  # noqa: F401 (run_grid: for the chapter)
+                     decide, final_loss, illustrate, mean_std, over_seeds, publish_grid, range_test_figure, sci)
+from .common import run_grid  # noqa: F401 (the chapter runs its grids with it)
 
 CHANCE_LOSS = math.log(10)  # ten classes: the loss of the uniform prediction, what a diverged run scores
 CHANCE_ACC = 10.0           # and its accuracy, in points
@@ -322,8 +322,8 @@ def capacity_measures(table: pd.DataFrame) -> tuple[dict, list[int]]:
 
 def judge_capacity(setup: CapacitySweep, table: pd.DataFrame, profile: str) -> dict[str, verdicts.Verdict]:
     values, chosen = capacity_measures(table)
-    glue.values({"s3-cap-acc-bottom": _mean_std(values[BOTTOM], 1), "s3-cap-acc-smallest": _mean_std(values[SMALLEST], 1),
-                 "s3-cap-acc-largest": _mean_std(values[LARGEST], 1),
+    glue.values({"s3-cap-acc-bottom": mean_std(values[BOTTOM], 1), "s3-cap-acc-smallest": mean_std(values[SMALLEST], 1),
+                 "s3-cap-acc-largest": mean_std(values[LARGEST], 1),
                  "s3-cap-chosen": ", ".join(str(w) for w in chosen)})
     return decide(tests("smith-remark-2"), {ACCURACY: values}, setup.base.n_val, profile)
 
@@ -436,11 +436,6 @@ def settings_table(range_test: RangeTest) -> pd.DataFrame:
         "ours (Fig. 1)": [data, model, schedule_text(range_test), str(range_test.base.batch_size), "0.9 / 1e-4",
                           f"{len(range_test.seeds)} seeds"],
     }, index=["dataset", "model", "LR range test", "batch size", "momentum / WD", "runs"])
-
-
-def _mean_std(x, digits: int) -> str:
-    x = np.asarray(x, dtype=float)
-    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
 
 
 # --- §3.2 underfitting (Figs. 3a, 3b) and §3.3 overfitting (Figs. 4a, 4b) --------------------------------
@@ -561,7 +556,7 @@ def _final_losses(runs: dict[str, list[History]]) -> dict[str, np.ndarray]:
 def judge_3a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     cfg = grid.all()[0]
     falls, finals = late_falls(runs, cfg.steps), _final_losses(runs)
-    glue.values({f"s3-3a-{key}-{name}": _mean_std(values[lr_arm(lr)], digits)
+    glue.values({f"s3-3a-{key}-{name}": mean_std(values[lr_arm(lr)], digits)
                  for key, values, digits in (("fall", falls, 1), ("loss", finals, 3))
                  for name, lr in (("small", UNDERFIT_LR), ("good", GOOD_LR))})
     return decide(tests("smith-fig-3a"), {"late fall": falls}, cfg.n_val, profile)
@@ -569,21 +564,21 @@ def judge_3a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[s
 
 def judge_3b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     finals = _final_losses(runs)
-    glue.values({"s3-3b-loss-shallow": _mean_std(finals[SHALLOW], 3), "s3-3b-loss-deep": _mean_std(finals[DEEP], 3)})
+    glue.values({"s3-3b-loss-shallow": mean_std(finals[SHALLOW], 3), "s3-3b-loss-deep": mean_std(finals[DEEP], 3)})
     measure = {arm: log_points(x) for arm, x in finals.items()}
     return decide(tests("smith-fig-3b"), {"final loss": measure}, grid.all()[0].n_val, profile)
 
 
 def judge_4a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     lowest = lowest_losses(runs)
-    glue.values({f"s3-4a-min-{sci(wd)}": _mean_std(np.exp(lowest[wd_arm(wd)] / 100), 3) for wd in RANGE_WDS})
+    glue.values({f"s3-4a-min-{sci(wd)}": mean_std(np.exp(lowest[wd_arm(wd)] / 100), 3) for wd in RANGE_WDS})
     return decide(tests("smith-fig-4a"), {"lowest loss": lowest}, grid.all()[0].n_val, profile)
 
 
 def judge_4b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     rises, finals = late_rises(runs), _final_losses(runs)
-    glue.values({"s3-4b-rise-standard": _mean_std(rises[STANDARD], 1), "s3-4b-rise-cycle": _mean_std(rises[ONE_CYCLE], 1),
-                 "s3-4b-loss-standard": _mean_std(finals[STANDARD], 3), "s3-4b-loss-cycle": _mean_std(finals[ONE_CYCLE], 3)})
+    glue.values({"s3-4b-rise-standard": mean_std(rises[STANDARD], 1), "s3-4b-rise-cycle": mean_std(rises[ONE_CYCLE], 1),
+                 "s3-4b-loss-standard": mean_std(finals[STANDARD], 3), "s3-4b-loss-cycle": mean_std(finals[ONE_CYCLE], 3)})
     return decide(tests("smith-fig-4b"), {"late rise": rises}, grid.all()[0].n_val, profile)
 
 

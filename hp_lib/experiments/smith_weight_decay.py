@@ -30,8 +30,8 @@ import pandas as pd
 
 from .. import glue, lr_finder, plots, profiles, schedules, verdicts
 from ..train import History, RunConfig
-from .common import (ACCURACY, LOSS_MARGIN_N_EVAL, NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog, decide, final_accuracy, final_loss, publish_grid, ramp,
-                     range_test_figure, run_grid, sci)
+from .common import (ACCURACY, LOSS_MARGIN_N_EVAL, NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog, decide,
+                     final_accuracy, final_loss, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
 from .smith_momentum import LR_SCALE_3LAYER, resnet_base, three_layer_base
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
@@ -297,10 +297,6 @@ def _name(a: str) -> str:
     return f"{fig}-{wd.replace('.', 'p')}"
 
 
-def _mean_std(x: np.ndarray, digits: int) -> str:
-    return f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}" if len(x) > 1 else f"{x.mean():.{digits}f}"
-
-
 def _glue_measures(measures: dict) -> None:
     values = {}
     for m, by_arm in measures.items():
@@ -308,7 +304,7 @@ def _glue_measures(measures: dict) -> None:
         for a, x in by_arm.items():
             name = _name(a)
             fig, _, wd = name.partition("-")
-            values[f"s44-{fig}-{short}" + (f"-{wd}" if wd else "")] = _mean_std(np.asarray(x), digits)
+            values[f"s44-{fig}-{short}" + (f"-{wd}" if wd else "")] = mean_std(np.asarray(x), digits)
     glue.values(values)
 
 
@@ -341,7 +337,7 @@ def results(setups: list[WeightDecayGrid], runs: list[dict[float, list[History]]
             row = {"figure": setup.fig, "WD": sci(wd), "seeds": len(hs), "tested": a in TESTED_ARMS}
             for key, col in ((LOSS, "final test loss"), (ACCURACY, "final acc. (%)"),
                              (LOWEST, "lowest test loss in the range"), (UPPER_ACC, "acc. at large LRs (%)")):
-                row[col] = _mean_std(m[key][a], MEASURE_NAMES[key][1]) if key in m else ""
+                row[col] = mean_std(m[key][a], MEASURE_NAMES[key][1]) if key in m else ""
             rows.append(row)
     return pd.DataFrame(rows).set_index(["figure", "WD"])
 
@@ -355,9 +351,9 @@ def snapshot_table(setup: WeightDecayGrid, scratch: dict[float, list[History]],
     key = LOWEST if isinstance(setup.configs[setup.snapshot_wd].lr, dict) else LOSS
     from_scratch, from_snapshot = measure(setup, scratch)[key], measure(setup, restarted, restarted=True)[key]
     digits = MEASURE_NAMES[key][1]
-    return pd.DataFrame({"from scratch": {sci(wd): _mean_std(from_scratch[arm(setup.fig, wd)], digits)
+    return pd.DataFrame({"from scratch": {sci(wd): mean_std(from_scratch[arm(setup.fig, wd)], digits)
                                           for wd in setup.restart_wds},
-                         "from the snapshot": {sci(wd): _mean_std(from_snapshot[arm(setup.restart_fig, wd)], digits)
+                         "from the snapshot": {sci(wd): mean_std(from_snapshot[arm(setup.restart_fig, wd)], digits)
                                                for wd in setup.restart_wds}}).rename_axis("WD")
 
 
