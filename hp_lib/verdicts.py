@@ -322,7 +322,7 @@ def explain(v: Verdict, lang: str) -> str:
     text = catalog()[lang]
     s = text["reasons"][v.reason].format(**fields(v))
     if v.paper is not None and v.kind == TEST:
-        s += " " + text["paper"].format(**fields(v))
+        s += (" " if lang == "en" else "") + text["paper"].format(**fields(v))  # Chinese sets no space
     return s
 
 
