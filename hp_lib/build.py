@@ -524,14 +524,17 @@ def _parse_value(text: str):
 
 
 def print_controls(measure: bool = False) -> None:
-    """Each tested claim's false-decision rate with no effect (placebo) and its power at twice its margin; with
-    ``measure``, the ``measured=(spread, margin)`` of each test from the cpu build's records instead."""
+    """Each tested claim's false-decision rate with no effect (placebo) and its power at twice its margin. With
+    ``measure``, first write each test's calibration from the last cpu build's records
+    (``hp_lib/experiments/measured_on_cpu.json``: the seed spread of its effect, the margin the cpu profile
+    then uses, the seeds)."""
     import numpy as np
 
     from .experiments import common, tests
 
     if measure:
         records = {r["id"]: r for r in verdicts.gather("cpu")}
+        calibrated = {}
         for test in tests():
             r = records.get(test.id)
             if r is None or len(r.get("effects") or []) < 2:
@@ -540,15 +543,23 @@ def print_controls(measure: bool = False) -> None:
             spread = float(np.std(r["effects"], ddof=1))
             floor = common.resolution_floor(spread, len(r["effects"]), len(test.arms) - 1)
             margin = max(r["margin"], floor) if test.form == verdicts.DIFFERENCE else r["margin"]
-            print(f"{test.id:<28} measured=({spread:.3g}, {margin:.3g}, {len(r['effects'])})")
-        return
+            calibrated[test.id] = {"spread": round(spread, 4), "margin": round(margin, 4),
+                                   "n_seeds": len(r["effects"])}
+        built = json.loads((paths.build_dir() / "html" / "build.json").read_text()) \
+            if (paths.build_dir() / "html" / "build.json").exists() else {}
+        common.MEASURED_ON_CPU.write_text(json.dumps(
+            {"from": f"the cpu build's records, {time.strftime('%Y-%m-%d', time.gmtime())}, commit "
+                     f"{built.get('commit', paths.commit())}", "tests": calibrated}, indent=1) + "\n")
+        common.measured_on_cpu.cache_clear()
+        print(f"wrote {len(calibrated)} calibrations to {_rel(common.MEASURED_ON_CPU)}")
     print(f"{'claim':<28} {'seeds':>5} {'spread':>7} {'margin':>7} {'placebo':>8} {'power':>6}")
     for test in tests():
-        if test.measured is None:
+        if test.calibration() is None:
             print(f"{test.id:<28} not measured on the cpu profile's runs")
             continue
         c = common.controls(test)
-        print(f"{test.id:<28} {c['n_seeds']:>5} {c['spread']:>7.2f} {c['margin']:>7.2f} {c['placebo']:>8.1%} {c['power']:>6.1%}")
+        print(f"{test.id:<28} {c['n_seeds']:>5} {c['spread']:>7.2f} {c['margin']:>7.2f} {c['placebo']:>8.1%} "
+              f"{c['power']:>6.1%}")
 
 
 def main(argv=None) -> int:
@@ -563,7 +574,7 @@ def main(argv=None) -> int:
     r.add_argument("-o", "--output", type=Path, help="executed notebook (default _build/executed/PROFILE/)")
     c = sub.add_parser("controls", help="the placebo and positive controls of every tested claim (false-decision rates)")
     c.add_argument("--measure", action="store_true",
-                   help="print each test's measured seed spread and margin from the last cpu build instead")
+                   help="first write each test's seed spread and margin from the last cpu build's records")
     for command in (b, r):
         command.add_argument("--executor", default="local",
                              help="where the chapters' runs train: local (worker processes, default) or ray")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -124,7 +127,7 @@ class AllOf:
     id: str
     claim: str
     parts: tuple[Test, ...]
-    measured: tuple[float, float, int] | None = None  # as Test.measured; each part is decided with it
+    measured: tuple[float, float, int] | None = None  # as Test.measured
 
     @property
     def arms(self) -> tuple[str, ...]:
@@ -134,13 +137,17 @@ class AllOf:
     def form(self) -> str:
         return verdicts.DIFFERENCE if any(t.form == verdicts.DIFFERENCE for t in self.parts) else verdicts.EQUIVALENCE
 
+    def calibration(self) -> tuple[float, float, int] | None:
+        return self.measured or measured_on_cpu().get(self.id)
+
     def decide(self, measures: dict, n_eval: int, profile: str | None = None) -> verdicts.Verdict:
-        parts = [replace(t, measured=self.measured) if self.measured else t for t in self.parts]
-        return verdicts.all_of([t.decide(measures, n_eval, profile) for t in parts], self.id, self.claim)
+        """Each part decided (with this claim's calibration: its parts share its id), then combined."""
+        return verdicts.all_of([t.decide(measures, n_eval, profile) for t in self.parts], self.id, self.claim)
 
     def criterion(self, margin: float, why_margin: str) -> verdicts.Parts:
         parts = tuple(t.criterion(margin, why_margin) for t in self.parts)
-        return verdicts.Parts(replace(parts[0].claim, id=self.id, claim=self.claim), parts)
+        return verdicts.Parts(verdicts.Claim(self.id, self.claim, parts[0].claim.metric, margin, why_margin,
+                                             self.form), parts)
 
 
 def final_loss(histories: list[History], chance: float) -> np.ndarray:
@@ -161,11 +168,12 @@ class Test:
     ``higher_is_better`` is false (a loss). The margin of an accuracy follows :func:`accuracy_margin`; any
     other measure states its own ``margin`` and ``why_margin``.
 
-    ``measured`` is (seed spread of the effect, margin, seeds) as the ``cpu`` profile's runs gave them. The placebo
-    and positive controls of ``make test`` (:func:`controls`) run the criterion on synthetic seeds at that
-    spread; and at ``cpu`` the margin is never below what its seeds resolve at that spread
-    (:func:`resolution_floor`), so that an effect of twice the margin is decided with at least 80 %
-    probability: an effect smaller than the seeds can resolve is not claimed either way."""
+    Its calibration is (seed spread of the effect, margin, seeds) as the ``cpu`` profile's runs gave them
+    (:func:`measured_on_cpu`; ``measured`` overrides it). The placebo and positive controls of ``make test``
+    (:func:`controls`) run the criterion on synthetic seeds at that spread; and at ``cpu`` the margin is never
+    below what its seeds resolve at that spread (:func:`resolution_floor`), so that an effect of twice the
+    margin is decided with at least 80 % probability: an effect smaller than the seeds can resolve is not
+    claimed either way."""
     __test__ = False  # not a pytest test class
 
     id: str
@@ -184,6 +192,9 @@ class Test:
     @property
     def arms(self) -> tuple[str, ...]:
         return (self.treated, *(self.baseline if isinstance(self.baseline, tuple) else (self.baseline,)))
+
+    def calibration(self) -> tuple[float, float, int] | None:
+        return self.measured or measured_on_cpu().get(self.id)
 
     def criterion(self, margin: float, why_margin: str):
         """A tuple of baselines: ``treated`` beats each (a difference), or no two arms differ (an equivalence)."""
@@ -204,11 +215,12 @@ class Test:
             margin, why = self.margin, self.why_margin
         # a claim of no difference keeps its band: widening it to the seeds' resolution would make
         # "equivalent" easier to reach, the direction a noisy test must not favour
-        if profile == "cpu" and self.measured is not None and self.form == verdicts.DIFFERENCE:
-            floor = resolution_floor(self.measured[0], len(values[self.treated]), len(self.arms) - 1)
+        spread = (self.calibration() or (None,))[0]
+        if profile == "cpu" and spread is not None and self.form == verdicts.DIFFERENCE:
+            floor = resolution_floor(spread, len(values[self.treated]), len(self.arms) - 1)
             if floor > margin:
                 margin, why = floor, (f"the effect {len(values[self.treated])} seeds resolve at the seed spread of "
-                                      f"{self.measured[0]:.2g} measured on this profile's runs (larger than {why})")
+                                      f"{spread:.2g} measured on this profile's runs (larger than {why})")
         sign = 1.0 if self.higher_is_better else -1.0
         return self.criterion(margin, why).decide({a: sign * np.asarray(values[a]) for a in self.arms})
 
@@ -230,8 +242,21 @@ def illustrate(id: str, claim: str, why: str) -> verdicts.Verdict:
 def controls(test: Test, draws: int = 200) -> dict:
     """The test's placebo and positive controls (:func:`hp_lib.verdicts.controls`) at its measured spread,
     margin and number of seeds."""
-    spread, margin, n_seeds = test.measured
+    spread, margin, n_seeds = test.calibration()
     return verdicts.controls(test.criterion(margin, "measured"), n_seeds, spread, draws)
+
+
+MEASURED_ON_CPU = Path(__file__).with_name("measured_on_cpu.json")
+
+
+@lru_cache(maxsize=1)
+def measured_on_cpu() -> dict[str, tuple[float, float, int]]:
+    """Each test's (seed spread of its effect, margin, seeds) on the ``cpu`` profile's runs, as
+    ``python -m hp_lib controls --measure`` wrote them from a ``cpu`` build's records (its commit is in the file)."""
+    if not MEASURED_ON_CPU.exists():
+        return {}
+    tests = json.loads(MEASURED_ON_CPU.read_text())["tests"]
+    return {id: (t["spread"], t["margin"], t["n_seeds"]) for id, t in tests.items()}
 
 
 def accuracy_margin(values: dict[str, np.ndarray], arms, n_eval: int) -> tuple[float, str]:
