@@ -53,6 +53,14 @@ class Claim:
     why_margin: str     # one sentence: why this margin
     form: str = DIFFERENCE
     paper: float | None = None  # the source's own effect, in the same units and sign, where it reports one
+    # equivalence only: how far beyond the band a difference must be shown to call the arms different (at least
+    # the band; wider where the seeds cannot resolve the band); the band itself stays what "equivalent" needs
+    different_beyond: float | None = None
+
+    @property
+    def against(self) -> float:
+        """The bound an interval must lie beyond for *not reproduced*."""
+        return max(self.margin, self.different_beyond or 0.0)
 
     def __post_init__(self):
         if self.form not in CONFIDENCE:
@@ -81,11 +89,13 @@ class Verdict:
     confidence: float | None = None
     effects: tuple[float, ...] = ()
     chapter: str = ""
+    parts: tuple[dict, ...] = ()  # a claim of several tests: each part's id, status, margin and per-seed effects
 
     def record(self) -> dict:
         r = asdict(self)
         r["ci"] = list(self.ci) if self.ci else None
         r["effects"] = list(self.effects)
+        r["parts"] = list(self.parts)
         r["explanation"] = explain(self, "en")
         return r
 
@@ -133,8 +143,9 @@ def decide(claim: Claim, effects, method: str = "t") -> Verdict:
         status, reason = ((REPRODUCED, CLEARS) if lo > m else (NOT_REPRODUCED, AGAINST) if hi < -m
                           else (INCONCLUSIVE, WITHIN if -m <= lo and hi <= m else STRADDLES))
     else:
+        a = claim.against
         status, reason = ((REPRODUCED, EQUIVALENT) if -m < lo and hi < m else
-                          (NOT_REPRODUCED, DIFFERENT) if lo > m or hi < -m else (INCONCLUSIVE, BAND_STRADDLES))
+                          (NOT_REPRODUCED, DIFFERENT) if lo > a or hi < -a else (INCONCLUSIVE, BAND_STRADDLES))
     return Verdict(status=status, ci=(lo, hi), reason=reason, detectable=detectable_effect(d, claim), **base)
 
 
@@ -238,9 +249,10 @@ def all_of(parts: list[Verdict], id: str | None = None, claim: str | None = None
         bind = min(against, key=lambda v: v.ci[1] if v.form == DIFFERENCE else -max(abs(v.ci[0]), abs(v.ci[1])))
     else:
         bind = min(parts, key=clearance)  # an undecided part first: its clearance is negative
+    each = tuple({"id": v.id, "status": v.status, "margin": v.margin, "effects": list(v.effects)} for v in parts)
     if id is None or id == bind.id:
-        return replace(bind, claim=claim or bind.claim)
-    return replace(bind, id=id, claim=claim or bind.claim, metric=f"{bind.id}: {bind.metric}")
+        return replace(bind, claim=claim or bind.claim, parts=each)
+    return replace(bind, id=id, claim=claim or bind.claim, metric=f"{bind.id}: {bind.metric}", parts=each)
 
 
 @dataclass(frozen=True)
@@ -263,11 +275,11 @@ def controls(criterion, n_seeds: int, spread: float, draws: int = 200, seed: int
     of any two arms has standard deviation ``spread`` (the seed spread measured on the book's runs).
 
     * ``placebo``: share of draws decided when there is no effect (difference form: every arm the same;
-      equivalence form: a true difference exactly at the band's edge, where "equivalent" is wrong) — must
-      be ≤ 5 %;
+      equivalence form: a true difference exactly at the band's edge, where "equivalent" is wrong: there the
+      rate is the test's own 5 % by construction) — must be ≤ 5 %, within the simulation's error;
     * ``power``: share decided the right way at an effect of twice the margin (difference form: in both
-      directions, the smaller share; equivalence: a difference of twice the band is "not reproduced") —
-      must be ≥ 80 %.
+      directions, the smaller share; equivalence: a difference of twice the bound for "different" is
+      "not reproduced") — must be ≥ 80 %.
     """
     rng = np.random.default_rng(seed)
     m = criterion.claim.margin
@@ -286,8 +298,10 @@ def controls(criterion, n_seeds: int, spread: float, draws: int = 200, seed: int
         power = min(decided(2 * m, {REPRODUCED}), decided(-2 * m, {NOT_REPRODUCED}))
     else:
         placebo = decided(m, {REPRODUCED})
-        power = decided(2 * m, {NOT_REPRODUCED})
+        power = decided(2 * criterion.claim.against, {NOT_REPRODUCED})
     return {"id": criterion.claim.id, "n_seeds": n_seeds, "spread": spread, "margin": m,
+            # 5 %, plus two standard errors of a share estimated from ``draws`` draws
+            "placebo_limit": 0.05 + 2 * math.sqrt(0.05 * 0.95 / draws),
             "placebo": placebo, "power": power}
 
 
@@ -361,7 +375,8 @@ def table(verdicts: list[Verdict], lang: str, across_pages: bool = False) -> str
 
 def from_record(r: dict) -> Verdict:
     fields_ = {k: r[k] for k in Verdict.__dataclass_fields__ if k in r}
-    return Verdict(**{**fields_, "ci": tuple(r["ci"]) if r["ci"] else None, "effects": tuple(r["effects"])})
+    return Verdict(**{**fields_, "ci": tuple(r["ci"]) if r["ci"] else None, "effects": tuple(r["effects"]),
+                      "parts": tuple(r.get("parts", ()))})
 
 
 def record_path(profile: str, chapter: str) -> Path:

@@ -144,8 +144,8 @@ class AllOf:
         """Each part decided (with this claim's calibration: its parts share its id), then combined."""
         return verdicts.all_of([t.decide(measures, n_eval, profile) for t in self.parts], self.id, self.claim)
 
-    def criterion(self, margin: float, why_margin: str) -> verdicts.Parts:
-        parts = tuple(t.criterion(margin, why_margin) for t in self.parts)
+    def criterion(self, margin: float, why_margin: str, different_beyond: float | None = None) -> verdicts.Parts:
+        parts = tuple(t.criterion(margin, why_margin, different_beyond) for t in self.parts)
         return verdicts.Parts(verdicts.Claim(self.id, self.claim, parts[0].claim.metric, margin, why_margin,
                                              self.form), parts)
 
@@ -196,9 +196,10 @@ class Test:
     def calibration(self) -> tuple[float, float, int] | None:
         return self.measured or measured_on_cpu().get(self.id)
 
-    def criterion(self, margin: float, why_margin: str):
+    def criterion(self, margin: float, why_margin: str, different_beyond: float | None = None):
         """A tuple of baselines: ``treated`` beats each (a difference), or no two arms differ (an equivalence)."""
-        claim = verdicts.Claim(self.id, self.claim, self.metric, margin, why_margin, self.form, self.paper)
+        claim = verdicts.Claim(self.id, self.claim, self.metric, margin, why_margin, self.form, self.paper,
+                               different_beyond if self.form == verdicts.EQUIVALENCE else None)
         if not isinstance(self.baseline, tuple):
             return verdicts.Compare(claim, self.treated, self.baseline)
         if self.form == verdicts.EQUIVALENCE:
@@ -215,14 +216,16 @@ class Test:
             margin, why = self.margin, self.why_margin
         # a claim of no difference keeps its band: widening it to the seeds' resolution would make
         # "equivalent" easier to reach, the direction a noisy test must not favour
-        spread = (self.calibration() or (None,))[0]
-        if profile == "cpu" and spread is not None and self.form == verdicts.DIFFERENCE:
+        spread, floor = (self.calibration() or (None,))[0], None
+        if profile == "cpu" and spread is not None:
             floor = resolution_floor(spread, len(values[self.treated]), len(self.arms) - 1)
-            if floor > margin:
+            # a claim of no difference keeps its band for "equivalent" (widening it would make that easier to
+            # reach, the direction a noisy test must not favour); the floor only bounds "different"
+            if self.form == verdicts.DIFFERENCE and floor > margin:
                 margin, why = floor, (f"the effect {len(values[self.treated])} seeds resolve at the seed spread of "
                                       f"{spread:.2g} measured on this profile's runs (larger than {why})")
         sign = 1.0 if self.higher_is_better else -1.0
-        return self.criterion(margin, why).decide({a: sign * np.asarray(values[a]) for a in self.arms})
+        return self.criterion(margin, why, floor).decide({a: sign * np.asarray(values[a]) for a in self.arms})
 
 
 def resolution_floor(spread: float, n_seeds: int, comparisons: int = 1) -> float:
@@ -243,7 +246,8 @@ def controls(test: Test, draws: int = 200) -> dict:
     """The test's placebo and positive controls (:func:`hp_lib.verdicts.controls`) at its measured spread,
     margin and number of seeds."""
     spread, margin, n_seeds = test.calibration()
-    return verdicts.controls(test.criterion(margin, "measured"), n_seeds, spread, draws)
+    floor = resolution_floor(spread, n_seeds, len(test.arms) - 1)
+    return verdicts.controls(test.criterion(margin, "measured", floor), n_seeds, spread, draws)
 
 
 MEASURED_ON_CPU = Path(__file__).with_name("measured_on_cpu.json")
