@@ -10,7 +10,8 @@ The rule (DESIGN.md, "The verdict contract"):
   reproduced** when it lies below ``-margin``, and **inconclusive** otherwise, reported with the smallest
   effect these seeds would decide (80 % power);
 * a claim of *no* difference (form ``equivalence``) is reproduced when the 90 % CI lies inside ``±margin``
-  (TOST at 5 %), not reproduced when it lies wholly outside, inconclusive otherwise;
+  (TOST at 5 %), not reproduced when it lies wholly beyond ``Claim.against`` (the band, or what the seeds
+  resolve if that is wider), inconclusive otherwise;
 * an **illustration** (a closed form, one deterministic run) is shown and explained, never decided.
 
 The statistics are scipy.stats': the paired t interval (``ttest_1samp`` on the per-seed effects) or the
