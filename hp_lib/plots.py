@@ -24,6 +24,7 @@ import seaborn as sns  # noqa: E402
 import torch  # noqa: E402
 
 from . import __version__, glue, paths  # noqa: E402
+from .means import mean_over_seeds  # noqa: E402
 
 sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
 COLORS = {"train": "#1f77b4", "val": "#d62728", "acc": "#2ca02c", "gap": "#9467bd", "window": "#7f7f7f"}
@@ -103,10 +104,6 @@ def _glue(fig_id: str, image: Path, provenance: dict) -> None:
 
 # --- panels ----------------------------------------------------------------------------------------
 
-def _mean_by(frames: list[pd.DataFrame], by: str, cols: list[str]) -> pd.DataFrame:
-    return pd.concat(frames).groupby(by, as_index=False)[cols].mean()
-
-
 def _shade(ax, windows: list[dict], label: str):
     for k, w in enumerate(windows):
         ax.axvspan(w["lr_start"], w["lr_end"], color=COLORS["window"], alpha=0.18, lw=0,
@@ -119,8 +116,8 @@ def lr_range_test(histories, evaluations, windows=(), log_x=False, title=None):
     from .lr_finder import smooth
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    train = _mean_by([h.dropna(subset=["train_loss"]) for h in histories], "step", ["lr", "train_loss"])
-    ev = _mean_by(evaluations, "step", ["lr", "val_loss", "val_acc"])
+    train = mean_over_seeds(histories, ["lr", "train_loss"], logged="train_loss")
+    ev = mean_over_seeds(evaluations, ["lr", "val_loss", "val_acc"])
     ax.plot(train["lr"], smooth(train["train_loss"]), color=COLORS["train"], lw=1.2, label="training loss")
     ax.plot(ev["lr"], ev["val_loss"], "-o", ms=2.5, color=COLORS["val"], lw=1.2, label="validation loss")
     _shade(ax, list(windows), "val. loss rises (overfitting)")
@@ -150,7 +147,7 @@ def generalization_error(evaluations, windows=(), log_x=False, title=None):
     for i, ev in enumerate(evaluations):
         ax.plot(ev["lr"], ev["generalization_error"], color=COLORS["gap"], lw=0.8, alpha=0.35,
                 label="single seed" if i == 0 else None)
-    mean = _mean_by(evaluations, "step", ["lr", "generalization_error"])
+    mean = mean_over_seeds(evaluations, ["lr", "generalization_error"])
     ax.plot(mean["lr"], mean["generalization_error"], "-o", ms=2.5, color=COLORS["gap"], lw=1.4,
             label="mean over seeds")
     _shade(ax, list(windows), "val. loss rises (overfitting)")
@@ -158,7 +155,7 @@ def generalization_error(evaluations, windows=(), log_x=False, title=None):
     # frame the part before the blow-up; what comes after leaves the frame
     from .lr_finder import stable_part
 
-    stable = stable_part(_mean_by(evaluations, "step", ["lr", "val_loss", "generalization_error"]))
+    stable = stable_part(mean_over_seeds(evaluations, ["lr", "val_loss", "generalization_error"]))
     lo, hi = stable["generalization_error"].min(), stable["generalization_error"].max()
     ax.set_ylim(min(lo, 0) - 0.05, max(hi, 0) * 1.4 + 0.05)
     ax.set_xlabel("learning rate")
@@ -263,7 +260,7 @@ def curves(groups: dict, x: str = "step", y: str = "val_loss", xlabel: str = "it
             ax.plot(f[x], f[y], color=color, lw=0.6, alpha=0.3)
             if d and len(f):
                 ax.plot(f[x].iloc[-1], f[y].iloc[-1], "x", color=color, ms=8, mew=2)
-        mean = _mean_by(frames, "step", [x, y] if x != "step" else [y])
+        mean = mean_over_seeds(frames, [x, y] if x != "step" else [y])
         if any(diverged):
             label += f" ({sum(diverged)}/{len(frames)} diverged: step {steps})"
         ax.plot(mean[x], mean[y], color=color, lw=1.6, label=label)

@@ -26,19 +26,19 @@ def test_fig1_full_matches_the_papers_range_test():
     assert (setup.start_lr, setup.end_lr, setup.steps, setup.mode) == (0.0, 2.0, 80_000, "linear")
     assert cfg.n_train == 50_000 and cfg.n_val == 10_000
     assert len(setup.seeds) == 4  # every curve of the paper averages 4 runs
-    lr = schedules.from_spec(setup.configs()[0].lr)
+    lr = schedules.from_spec(setup.all()[0].lr)
     assert lr(0) == 0.0 and abs(lr(79_999) - 2.0) < 1e-12 and abs(lr(100) - 0.0025) < 1e-6  # log: 0.00250006
 
 
 def test_fig1_full_config_runs_one_step_on_fake_data():
-    cfg = ex.range_test_setup("full").configs()[0].replace(device="cpu", threads=1, steps=1, batch_size=4,
+    cfg = ex.range_test_setup("full").all()[0].replace(device="cpu", threads=1, steps=1, batch_size=4,
                                                            eval_every=1)
     history = train(cfg, fake_cifar())
     assert history.attrs["status"] == "ok" and len(history) == 2
 
 
 def test_fig2_full_config_runs_one_step():
-    cfg = ex.capacity_setup("full").configs()[-1].replace(device="cpu", dataset="digits", n_train=64, n_val=32,
+    cfg = ex.capacity_setup("full").all()[-1].replace(device="cpu", dataset="digits", n_train=64, n_val=32,
                                                           n_test=32, steps=1, batch_size=32, eval_every=1)
     assert train(cfg).attrs["status"] == "ok"
 
@@ -212,7 +212,7 @@ def _every_full_config():
              s44.resnet_setup("full", lr_range=True).grid(), s5.table_2_setup("full").grid,
              *s5.fig13_setup("full").values(), *s5.fig14_setup("full").values(), *s5.fig15_setup("full").values(),
              *s5.fig16_setup("full").values()]
-    configs = [cfgs[0] for g in grids for cfgs in g.configs.values()] + [s3.range_test_setup("full").configs()[0]]
+    configs = [cfgs[0] for g in grids for cfgs in g.configs.values()] + [s3.range_test_setup("full").all()[0]]
     return {json.dumps(c.to_dict(), sort_keys=True): c for c in configs}.values()
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hp_lib import models, profiles
-from hp_lib.experiments import PLANNED
+from hp_lib.experiments import CHAPTERS
 from hp_lib.train import RunConfig, load_data, train
 
 TINY = dict(dataset="digits", model="mlp", n_train=256, n_val=64, n_test=0, steps=20, eval_every=10,
@@ -69,9 +69,12 @@ def test_the_full_profile_asks_for_cuda_and_bf16_and_compiles_only_when_asked(mo
     assert profiles.get("cpu").accelerator == {"device": "cpu", "precision": "fp32", "compile": True}
 
 
-@pytest.mark.parametrize("chapter", PLANNED)
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_full_run_of_a_chapter_takes_the_profiles_hardware(chapter, monkeypatch):
     monkeypatch.setenv("HP_BOOK_COMPILE", "1")
-    configs = importlib.import_module(f"hp_lib.experiments.{chapter}").plan("full")
+    declared = importlib.import_module(f"hp_lib.experiments.{chapter}").CHAPTER
+    if all(e.setup is None for e in declared.experiments):
+        pytest.skip("its runs are chained: none is known before a result")
+    configs = declared.plan("full")
     assert configs
     assert {(c.device, c.precision, c.compile) for c in configs} == {("cuda", "bf16", True)}

@@ -42,8 +42,8 @@ def test_all_of_holds_only_when_every_part_does_and_shows_the_part_that_binds():
 
 
 def test_early_stopping_chooses_on_selection_seeds_and_scores_on_others():
-    scored = {c.seed for c in lc.early_stopping_configs("cpu")}
-    chosen = {c.seed for c in lc.early_stopping_selection_configs("cpu")}
+    scored = {c.seed for c in lc.early_stopping_scored_setup("cpu")}
+    chosen = {c.seed for c in lc.early_stopping_selection_setup("cpu")}
     assert scored == set(profiles.get("cpu").cheap_seeds) and chosen and not scored & chosen
     ev = pd.DataFrame({"step": [-1, 9, 19], "val_loss": [2.3, 0.5, 0.9], "val_acc": [0.1, 0.8, 0.78]})
     ev.attrs["status"] = "ok"
@@ -51,7 +51,7 @@ def test_early_stopping_chooses_on_selection_seeds_and_scores_on_others():
 
 
 def test_each_seed_draws_its_own_random_trials_and_the_same_grid():
-    configs = lc.grid_vs_random_configs("cpu")
+    configs = lc.grid_vs_random_setup("cpu")
     seeds = profiles.get("cpu").cheap_seeds
     assert set(configs) == {(kind, s) for kind in ("grid", "random") for s in seeds}
     grids = {tuple((c.lr, c.weight_decay) for c in configs[("grid", s)]) for s in seeds}
@@ -106,7 +106,7 @@ def test_flat_evaluations_count_until_the_loss_falls_below_nine_tenths():
 
 
 def test_diagnosis_runs_differ_only_in_what_makes_each_case():
-    configs = lc.diagnosis_configs("cpu", seeds=(0,))
+    configs = lc.diagnosis_setup("cpu", seeds=(0,))
     ref = configs["reference"][0]
     assert configs["bad_init"][0] == ref.replace(model_kwargs={"init_scale": 0.05})
     assert configs["few_samples"][0] == ref.replace(n_train=50)
@@ -145,7 +145,7 @@ def test_update_ratio_of_plain_sgd_grows_with_the_learning_rate_at_smoke():
 def test_transfer_configs_freeze_and_scale_the_layers_they_name():
     from hp_lib import data, models, train
 
-    configs = lc.transfer_configs("smoke", seeds=(0,))
+    configs = lc.transfer_setup("smoke", seeds=(0,))
     source = lc.transfer_sources("smoke", seeds=(0,))[0]
     assert source.steps in source.snapshot_at and source.classes == (0, 1, 2, 3, 4)
     for (n_train, method), (cfg,) in configs.items():
@@ -167,8 +167,8 @@ def test_transfer_configs_freeze_and_scale_the_layers_they_name():
 
 
 def test_plan_holds_every_run_known_in_advance():
-    planned = lc.plan("smoke")
+    planned = lc.CHAPTER.plan("smoke")
     assert not any(c.init_from for c in planned)  # fine-tuning waits for its source's weights
     assert set(map(str, lc.transfer_sources("smoke"))) <= set(map(str, planned))
-    assert set(map(str, lc.early_stopping_selection_configs("smoke"))) <= set(map(str, planned))
+    assert set(map(str, lc.early_stopping_selection_setup("smoke"))) <= set(map(str, planned))
     assert len(planned) == len({str(c) for c in planned})

@@ -140,7 +140,7 @@ def test_real_data_runs_are_shared_between_the_three_items():
     lstm = setup[("LSTM language model", "Adam", 1e-3, 1)]
     assert (lstm.dataset, lstm.model, lstm.model_kwargs, lstm.seed) == ("chars", "char_lstm", {"hidden": 64}, 1)
     assert {c.dataset for c in configs} == {"skipgram", "digits", "chars"}
-    assert len(lo.plan("cpu")) == len(setup) + len(lo.weight_decay_setup("cpu"))
+    assert len(lo.CHAPTER.plan("cpu")) == len(setup) + len(lo.weight_decay_setup("cpu"))
 
 
 def test_full_profile_configs_are_larger_and_fit_the_corpora():
@@ -237,7 +237,7 @@ REQUIRED = {"lecture-f1", "lecture-f2", "lecture-f3", "lecture-f4", "lecture-f5"
 def test_every_item_is_one_illustration_or_one_test():
     tested = [t.id for t in lo.TESTS]
     assert len(tested) == len(set(tested)) and not set(tested) & set(lo.ILLUSTRATIONS)
-    assert set(tested) | set(lo.ILLUSTRATIONS) == set(lo.IDS) == REQUIRED and len(lo.IDS) == len(REQUIRED)
+    assert set(tested) | set(lo.ILLUSTRATIONS) == set(lo.CHAPTER.items) == REQUIRED and len(lo.CHAPTER.items) == len(REQUIRED)
     # the items whose outcome hand-picked constants or closed forms fix are illustrations, never tests
     assert {"lecture-f1", "lecture-f2", "lecture-f5", "lecture-f6", "lecture-f7", "lecture-f27"} <= set(lo.ILLUSTRATIONS)
     shown = lo.illustrations()

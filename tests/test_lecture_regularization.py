@@ -88,7 +88,7 @@ def test_stochastic_depth_survival_follows_the_linear_rule():
 # --- the runs ---------------------------------------------------------------------------------------------
 
 def test_plan_shares_the_unregularized_runs():
-    plan = lr.plan("cpu")
+    plan = lr.CHAPTER.plan("cpu")
     keys = [c.to_dict().__repr__() for c in plan]
     assert len(keys) == len(set(keys))
     none = lr.penalty_setup("cpu").configs["none"]
@@ -97,7 +97,7 @@ def test_plan_shares_the_unregularized_runs():
     assert all(c.snapshot_at == (c.steps,) for j in range(lr.n_members("cpu")) for c in ensemble[lr.member_arm(j)])
     sgdr = ensemble[lr.sgdr_arm(2)][0]
     assert sgdr.snapshot_at == (sgdr.steps // 2, sgdr.steps) and sgdr.lr["t0"] == sgdr.steps // 2
-    assert len(lr.plan("full")) > 0  # the full profile's configs build (RunConfig checks them)
+    assert len(lr.CHAPTER.plan("full")) > 0  # the full profile's configs build (RunConfig checks them)
 
 
 def test_every_ensemble_has_its_own_members():

@@ -44,12 +44,12 @@ def test_the_good_rate_is_the_ladders_lowest_end_loss_and_never_a_diverged_one()
 
 
 def test_the_four_roles_are_fixed_multiples_of_the_good_rate_on_other_seeds_than_the_selection():
-    configs = ex.four_learning_rates_configs("cpu", good=1.0)
+    configs = ex.four_learning_rates_setup("cpu", good=1.0)
     assert {role: cs[0].lr for role, cs in configs.items()} == {"very high": 10.0, "high": 3.0, "low": 0.01, "good": 1.0}
     scored = {c.seed for cs in configs.values() for c in cs}
     assert scored == set(profiles.get("cpu").cheap_seeds)
     assert not scored & set(ex.selection_seeds("cpu"))
-    assert {c.seed for cs in ex.ladder_configs("cpu").values() for c in cs} == set(ex.selection_seeds("cpu"))
+    assert {c.seed for cs in ex.ladder_setup("cpu").values() for c in cs} == set(ex.selection_seeds("cpu"))
     ref = configs["good"][0]  # the roles differ in the rate only
     assert all(c.replace(lr=ref.lr, seed=ref.seed) == ref for cs in configs.values() for c in cs)
 
@@ -107,11 +107,11 @@ def test_linear_scaling_lr_grows_with_the_batch_over_the_same_epochs():
 
 
 def test_plan_holds_every_run_known_in_advance():
-    plan = ex.plan("smoke")
+    plan = ex.CHAPTER.plan("smoke")
     keys = {_key(c) for c in plan}
     assert {_key(c) for c in ex.linear_scaling_setup("smoke").all() + ex.plateau_setup("smoke").all()} <= keys
     assert _key(ex.step_decay_config("smoke")) in keys and _key(ex.control_config("smoke")) in keys
-    assert {_key(c) for cs in ex.ladder_configs("smoke").values() for c in cs} <= keys
+    assert {_key(c) for cs in ex.ladder_setup("smoke").values() for c in cs} <= keys
     assert len(keys) == len(plan)  # no run twice
 
 

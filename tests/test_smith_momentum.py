@@ -108,7 +108,7 @@ def test_every_tested_arm_runs_the_paired_seeds_and_only_those_arms_do():
         tested = ex.arms_of(test_id) - set(ex.R5_ARMS.values())  # Remark 5's arms average runs of the grid
         assert tested and tested <= set(grid.configs), test_id
     for grid in grids.values():
-        tested = ex.arms_of(*ex.IDS)
+        tested = ex.arms_of(*ex.CHAPTER.items)
         for label, cfgs in grid.configs.items():
             seeds = tuple(c.seed for c in cfgs)
             assert seeds == (p.paired_seeds if label in tested else p.seeds), label
@@ -129,7 +129,7 @@ def test_table_1_tests_the_papers_rows():
     assert ex.R5_ROWS == {"0.95": (("3-layer", "0.005", "0.95"), ("resnet-56", "0.1", "0.95")),
                           "0.85": (("3-layer", "0.005", "0.85"), ("resnet-56", "0.1", "0.85"))}
     assert {"3-layer | 0.005 | 0.85", "resnet-56 | 0.1 | 0.85"} <= ex.arms_of("smith-remark-5")
-    assert ex.IDS == ("smith-fig-7a", "smith-fig-7b", "smith-fig-7c", "smith-fig-7d", "smith-fig-8a", "smith-fig-8b",
+    assert ex.CHAPTER.items == ("smith-fig-7a", "smith-fig-7b", "smith-fig-7c", "smith-fig-7d", "smith-fig-8a", "smith-fig-8b",
                       "smith-table-1", "smith-remark-5")
 
 

@@ -16,7 +16,7 @@ IDS = ["smith-fig-1a", "smith-fig-1b", "smith-remark-1", "smith-fig-2", "smith-r
 
 
 def test_every_stable_id_is_one_test_but_the_drawing_of_fig_2():
-    assert list(ex.ORDER) == IDS
+    assert list(ex.CHAPTER.items) == IDS
     assert sorted(t.id for t in ex.TESTS) == sorted(i for i in IDS if i != "smith-fig-2")
     for t in ex.TESTS:
         if t.measure != "accuracy":  # losses state their margin; accuracies take the binomial rule
@@ -38,7 +38,7 @@ def test_the_arms_are_the_papers_settings_and_run_on_the_paired_seeds():
     assert ex.range_test_setup("cpu").seeds == p.paired_seeds and ex.capacity_setup("cpu").seeds == p.paired_seeds
     drawn = ex.weight_decay_range_setup("cpu").configs[ex.wd_arm(1e-2)]  # only drawn: the figures' seeds
     assert [c.seed for c in drawn] == list(p.seeds)
-    chosen = Counter(c.seed for c in ex.plan("cpu", seeds=[7, 8, 9]))  # a reader's seeds win, for every run
+    chosen = Counter(c.seed for c in ex.CHAPTER.plan("cpu", seeds=[7, 8, 9]))  # a reader's seeds win, for every run
     assert set(chosen) == {7, 8, 9} and len(set(chosen.values())) == 1
 
 

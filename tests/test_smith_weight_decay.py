@@ -53,7 +53,7 @@ def test_the_arms_a_test_reads_run_on_the_paired_seeds_the_others_on_the_figures
 
 
 def test_cpu_runs_and_steps():
-    plan, restarts = ex.plan("cpu"), ex.restarts("cpu")
+    plan, restarts = ex.CHAPTER.plan("cpu"), ex.restarts("cpu")
     assert len(plan) == 54 and len(restarts) == 28
     assert sum(c.steps for c in plan) == 34_400 + 8_400
 

@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .. import glue, lr_finder, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
@@ -45,11 +44,6 @@ def over_seeds(variants: dict[str, RunConfig], seeds) -> Grid:
 def run_grid(grid: Grid, desc: str) -> dict[str, list[History]]:
     histories = iter(sweep.run(grid.all(), desc=desc))
     return {label: [next(histories) for _ in cfgs] for label, cfgs in grid.configs.items()}
-
-
-def mean_curve(histories: list[History]) -> pd.DataFrame:
-    evs = [h.dropna(subset=["val_loss"]) for h in histories]
-    return pd.concat(evs).groupby("step", as_index=False)[["val_loss", "val_acc"]].mean()
 
 
 @dataclass

@@ -38,6 +38,8 @@ import pandas as pd
 
 from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
+from ..means import mean_over_seeds
 from .common import NATS_MARGIN, WHY_NATS_MARGIN, Test, decide, final_accuracy, illustrate, mean_std
 # the scores of a diverged run and the selection seeds, shared with the schedules chapter
 from .lecture_schedules import CHANCE_ACC, CHANCE_LOSS, seeds_or, selection_seeds
@@ -137,7 +139,7 @@ def _last(h: History) -> pd.Series:
 
 
 def _mean_evaluations(runs: list[History]) -> pd.DataFrame:
-    return pd.concat([h.dropna(subset=["val_loss"]) for h in runs]).groupby("step", as_index=False).mean(numeric_only=True)
+    return mean_over_seeds(runs, logged="val_loss")
 
 
 def _ok(h: History) -> bool:
@@ -167,18 +169,18 @@ def early_stopping_config(profile: str) -> RunConfig:
     return base(profile, n_train=500, batch_size=50, lr=0.1, steps=p.pick(200, 4_000, 4_000), eval_every=p.pick(10, 40, 40))
 
 
-def early_stopping_configs(profile: str, seeds=None) -> list[RunConfig]:
+def early_stopping_scored_setup(profile: str, seeds=None) -> list[RunConfig]:
     """The runs the test scores, on the paired seeds."""
     return [early_stopping_config(profile).replace(seed=s) for s in seeds_or(seeds, profiles.get(profile).cheap_seeds)]
 
 
-def early_stopping_selection_configs(profile: str) -> list[RunConfig]:
+def early_stopping_selection_setup(profile: str) -> list[RunConfig]:
     """The same runs on the selection seeds, which choose where to stop."""
     return [early_stopping_config(profile).replace(seed=s) for s in selection_seeds(profile)]
 
 
 def early_stopping(profile: str, seeds=None) -> EarlyStopping:
-    selection_cfgs, cfgs = early_stopping_selection_configs(profile), early_stopping_configs(profile, seeds)
+    selection_cfgs, cfgs = early_stopping_selection_setup(profile), early_stopping_scored_setup(profile, seeds)
     hs = sweep.run(selection_cfgs + cfgs, desc="early stopping")
     selection = hs[:len(selection_cfgs)]
     ev = _mean_evaluations(selection)
@@ -277,7 +279,7 @@ class Searches:
     rescored: dict[tuple[str, int], History]
 
 
-def grid_vs_random_configs(profile: str, seeds=None) -> dict[tuple[str, int], list[RunConfig]]:
+def grid_vs_random_setup(profile: str, seeds=None) -> dict[tuple[str, int], list[RunConfig]]:
     """Nine trials per search and seed: a 3 × 3 grid over learning rate × weight decay, and nine log-uniform
     random draws from the same box (LR 1e-3 … 1, WD 1e-6 … 1e-3), drawn anew for each seed (the draw is part of
     the search's randomness)."""
@@ -299,10 +301,10 @@ def _final_val_acc(h: History) -> float:
 
 
 def grid_vs_random_runs(profile: str, seeds=None) -> Searches:
-    """The trials of :func:`grid_vs_random_configs`; per search and seed the trial with the best validation
+    """The trials of :func:`grid_vs_random_setup`; per search and seed the trial with the best validation
     accuracy is the search's pick, and the pick is re-run on a fresh split of the digits (the same seed): the
     search is scored there, on samples its choice never saw."""
-    configs = grid_vs_random_configs(profile, seeds)
+    configs = grid_vs_random_setup(profile, seeds)
     flat = iter(sweep.run([c for cs in configs.values() for c in cs], desc="grid and random search"))
     runs = {key: [next(flat) for _ in cs] for key, cs in configs.items()}
     rows = [{"search": kind, "seed": s, "lr": c.lr, "weight_decay": c.weight_decay, "val_acc": _final_val_acc(h),
@@ -425,7 +427,7 @@ def figure_coarse_to_fine(trials: pd.DataFrame, runs, profile: str) -> None:
 RECIPE_LRS = [1.0, 1e-1, 1e-2, 1e-3, 1e-4]
 
 
-def recipe_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
+def recipe_setup(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
     """Step 2's runs on 50 samples and step 3's runs at each learning rate, one per seed (the paired seeds: step
     1's initial loss is read from step 2's runs)."""
     p = profiles.get(profile)
@@ -446,7 +448,7 @@ def recipe(profile: str, seeds=None) -> dict:
        learning rates 0.1, 0.01, 0.001, 0.0001, and 1 to show a rate that is too large: the rates that
        make the training loss fall quickly (halve within 100 iterations) are the range for step 4.
     """
-    configs = recipe_configs(profile, seeds)
+    configs = recipe_setup(profile, seeds)
     overfit = sweep.run(configs["overfit"], desc="overfit 50 samples")
     lrs = RECIPE_LRS
     points = [(c.lr, c.seed) for c in configs["find_lr"]]
@@ -501,7 +503,7 @@ def figure_recipe(r: dict, profile: str) -> None:
 
 # --- lecture-f17: read the learning curves (step 6) --------------------------------------------------------
 
-def diagnosis_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
+def diagnosis_setup(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
     """The runs behind the six learning curves of step 6, one config per paired seed each.
 
     On digits: ``reference`` (the chapter's MLP, default initialisation, all 1,257 samples), ``bad_init`` (its
@@ -533,7 +535,7 @@ def diagnosis_configs(profile: str, seeds=None) -> dict[str, list[RunConfig]]:
 
 
 def diagnosis(profile: str, seeds=None) -> dict[str, list[History]]:
-    configs = diagnosis_configs(profile, seeds)
+    configs = diagnosis_setup(profile, seeds)
     runs = iter(sweep.run([c for cs in configs.values() for c in cs], desc="learning curves"))
     return {name: [next(runs) for _ in cs] for name, cs in configs.items()}
 
@@ -677,8 +679,7 @@ def judge_diagnosis(runs: dict[str, list[History]], profile: str) -> tuple[verdi
 
 def _smoothed_train_loss(hs: list[History], window: int) -> pd.DataFrame:
     """The minibatch training loss, mean over seeds, averaged over consecutive ``window``-iteration blocks."""
-    s = pd.concat([h.dropna(subset=["train_loss"])[["step", "train_loss"]] for h in hs])
-    s = s.groupby("step", as_index=False).mean()
+    s = mean_over_seeds(hs, ["train_loss"], logged="train_loss")
     return s.groupby(s["step"] // window, as_index=False).agg(step=("step", "max"), train_loss=("train_loss", "mean"))
 
 
@@ -749,7 +750,7 @@ RATIO_TARGET = 1e-3
 RATIO_BAND = (1e-4, 1e-2)  # "around 1e-3": a decade either side (shaded in the figures)
 
 
-def update_ratio_configs(profile: str, seeds=None) -> dict[tuple[str, float], list[RunConfig]]:
+def update_ratio_setup(profile: str, seeds=None) -> dict[tuple[str, float], list[RunConfig]]:
     """The MLP at each learning rate of :data:`RATIO_LRS`, with and without momentum, logging
     ‖ΔW‖ / ‖W‖ of every weight matrix at every iteration; evaluated only at the start and the end; on the
     paired seeds."""
@@ -765,12 +766,12 @@ def _geometric_mean(values) -> float:
 
 
 def update_ratios(profile: str, seeds=None) -> dict:
-    """Runs of :func:`update_ratio_configs`; per run and layer the median ratio over the first 100 iterations
+    """Runs of :func:`update_ratio_setup`; per run and layer the median ratio over the first 100 iterations
     (the recipe's step-3 horizon: later, once the training loss nears zero, the gradients vanish and the ratio
     no longer reflects the learning rate), and each run's final validation loss; summed up per optimizer,
     learning rate and layer (geometric mean over seeds) for the figures."""
     p = profiles.get(profile)
-    configs = update_ratio_configs(profile, seeds)
+    configs = update_ratio_setup(profile, seeds)
     histories = iter(sweep.run([c for cs in configs.values() for c in cs], desc="update/weight ratio"))
     runs = {key: [next(histories) for _ in cs] for key, cs in configs.items()}
     early = p.pick(20, 100, 100)
@@ -934,7 +935,7 @@ def transfer_sources(profile: str, seeds=None) -> list[RunConfig]:
     return [cfg.replace(seed=s) for s in seeds_or(seeds, p.cheap_seeds)]
 
 
-def transfer_configs(profile: str, seeds=None) -> dict[tuple[int, str], list[RunConfig]]:
+def transfer_setup(profile: str, seeds=None) -> dict[tuple[int, str], list[RunConfig]]:
     """The runs on digits 5–9 with 5 and 100 training samples per class (validation: 300 samples), one per seed,
     each starting from the source run of the same seed. The lecture's LR, 0.05, is the source's; the 1/10 run and
     the differential rates (÷10 per layer going down) follow the lecture's fine-tuning advice."""
@@ -962,7 +963,7 @@ def transfer_configs(profile: str, seeds=None) -> dict[tuple[int, str], list[Run
 
 def transfer(profile: str, seeds=None) -> dict:
     """The source runs first (the fine-tuning runs load their final weights), then every target run."""
-    configs = transfer_configs(profile, seeds)
+    configs = transfer_setup(profile, seeds)
     targets = [c for cs in configs.values() for c in cs]
     # as many workers as the targets' sweep will want, so that the worker pool is not restarted in between
     sources = sweep.run(transfer_sources(profile, seeds), workers=sweep.default_workers(targets), desc="pre-train on digits 0-4")
@@ -1075,13 +1076,23 @@ def figure_differential(t: dict, profile: str) -> None:
 
 # --- the chapter's runs, started ahead ------------------------------------------------------------------
 
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter whose config is known in advance, for :func:`hp_lib.sweep.prefetch`: all but
-    the searches' picks re-run on a fresh split (they come from the searches' results), the coarse-to-fine
-    search (its range comes from step 3) and the fine-tuning runs (they need their source runs' weights, which
-    :func:`transfer` computes first)."""
-    groups = [early_stopping_selection_configs(profile), early_stopping_configs(profile, seeds),
-              *grid_vs_random_configs(profile, seeds).values(), *recipe_configs(profile, seeds).values(),
-              *diagnosis_configs(profile, seeds).values(), *update_ratio_configs(profile, seeds).values(),
-              transfer_sources(profile, seeds)]
-    return [c for g in groups for c in g]
+def early_stopping_setup(profile: str, seeds=None) -> list[RunConfig]:
+    return early_stopping_selection_setup(profile) + early_stopping_scored_setup(profile, seeds)
+
+
+def tests(*ids: str) -> list[Test]:
+    return [t for t in TESTS if t.id in ids]
+
+
+# Not known before a result: the searches' picks re-run on a fresh split, the coarse-to-fine search (its range
+# comes from step 3) and the fine-tuning runs (they start from their source runs' weights).
+CHAPTER = Chapter("lecture-choosing", (
+    Experiment("early stopping", ("lecture-f14",), early_stopping_setup, tests("lecture-f14")),
+    Experiment("grid against random search", ("lecture-f15",), grid_vs_random_setup, tests("lecture-f15")),
+    Experiment("the recipe's steps 1-3", ("lecture-f18",), recipe_setup, tests("lecture-f18")),
+    Experiment("coarse-to-fine search", ("lecture-f16",)),
+    Experiment("reading loss curves", ("lecture-f17",), diagnosis_setup, tests(*DIAGNOSIS_TESTS)),
+    Experiment("update/weight ratios", ("lecture-f19", "notes-x1"), update_ratio_setup,
+               tests("lecture-f19", "notes-x1")),
+    Experiment("transfer learning", ("lecture-f28", "notes-x7"), transfer_sources, tests("lecture-f28", "notes-x7")),
+))

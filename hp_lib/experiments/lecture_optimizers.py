@@ -47,6 +47,7 @@ import torch
 from .. import data as data_lib
 from .. import glue, models, optim, plots, profiles, sweep, text, verdicts
 from ..train import RunConfig
+from .chapter import Chapter, Experiment
 from .common import Test, decide, final_accuracy, final_loss, glue_arms, illustrate
 
 # --- what the chapter claims: illustrations and tests, declared before any run ------------------------------
@@ -113,10 +114,6 @@ TESTS = [
          "(points)"),
 ]
 
-# the page's order of the chapter's items: every one ends in exactly one record
-IDS = ("lecture-f1", "lecture-f2", "lecture-f3", "lecture-f4", "lecture-f5", "lecture-f6", "lecture-f7",
-       "lecture-optimizers-real", "lecture-adam-default", "lecture-f27", "keras-table", "nadam-table", "notes-x5",
-       "notes-x6")
 
 
 def illustrations() -> dict[str, verdicts.Verdict]:
@@ -126,7 +123,11 @@ def illustrations() -> dict[str, verdicts.Verdict]:
 
 def judge(measures: dict[str, dict[str, np.ndarray]], ids, profile: str, n_eval: int = 0) -> dict[str, verdicts.Verdict]:
     """Decide the tests ``ids`` on ``measures`` (measure -> arm -> one value per seed), their lines glued."""
-    return decide([t for t in TESTS if t.id in ids], measures, n_eval, profile)
+    return decide(tests(*ids), measures, n_eval, profile)
+
+
+def tests(*ids: str) -> list[Test]:
+    return [t for t in TESTS if t.id in ids]
 
 
 def _pct(x: float, digits: int = 0) -> str:
@@ -1320,6 +1321,13 @@ def glue_weight_decay(profile: str, seeds=None) -> None:
                  "lo-x6-w": grid("AdamW", 2), "lo-x6-seeds": str(len({k[3] for k in setup}))})
 
 
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every training run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
-    return list(real_data_setup(profile, seeds).values()) + list(weight_decay_setup(profile, seeds).values())
+REAL_DATA = ("lecture-optimizers-real", "lecture-adam-default", "nadam-table", "notes-x5")  # tested on real_data()
+CHAPTER = Chapter("lecture-optimizers", (
+    Experiment("paths on a valley, a saddle and bumpy losses", ("lecture-f1", "lecture-f2", "lecture-f3", "lecture-f4",
+                                                                 "lecture-f5", "lecture-f6", "lecture-f7")),
+    Experiment("the update rules on three real tasks", REAL_DATA[:2], real_data_setup, tests(*REAL_DATA[:2])),
+    Experiment("second-order methods", ("lecture-f27",)),
+    Experiment("Keras' defaults", ("keras-table",)),
+    Experiment("Nadam and AMSGrad against Adam (the same runs)", REAL_DATA[2:], None, tests(*REAL_DATA[2:])),
+    Experiment("decoupled weight decay against L2 in Adam", ("notes-x6",), weight_decay_setup, tests("notes-x6")),
+))

@@ -41,7 +41,9 @@ from torch import nn
 
 from .. import cache, glue, models, plots, profiles, regularize, verdicts
 from .. import data as data_lib
+from ..means import mean_over_seeds
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
 from .common import (DATASET_NAMES, MODEL_NAMES, Grid, Test, decide, final_accuracy, glue_arms, mean_std, over_seeds,
                      run_grid)
 
@@ -227,10 +229,17 @@ def depth_setup(profile: str, seeds=None) -> Grid:
                       tested_seeds(profile, seeds))
 
 
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
-    grids = [make(profile, seeds) for make in (ensemble_setup, penalty_setup, dropout_setup, augment_setup, depth_setup)]
-    return list({c.to_dict().__repr__(): c for g in grids for c in g.all()}.values())
+CHAPTER = Chapter("lecture-regularization", (
+    Experiment("ensembles of independently trained models", ("lecture-f20",), ensemble_setup, [TEST["lecture-f20"]]),
+    Experiment("L1, L2 and elastic-net penalties", ("lecture-f21",), penalty_setup, [TEST["lecture-f21"]]),
+    Experiment("vanilla and inverted dropout", ("lecture-f22",), dropout_setup, [TEST["lecture-f22"]]),
+    Experiment("randomness in training, averaged at test time", ("lecture-f23",), dropout_setup, [TEST["lecture-f23"]]),
+    Experiment("data augmentation", ("lecture-f24",), augment_setup, [TEST["lecture-f24"]]),
+    # DropConnect is trained beside the dropout runs (dropout_setup); stochastic depth on the ResNet
+    Experiment("DropConnect, stochastic depth, fractional pooling", ("lecture-f25",), depth_setup,
+               [TEST["lecture-f25"]]),
+    Experiment("cutout and mixup", ("lecture-f26",), augment_setup, [TEST["lecture-f26"]]),
+))
 
 
 def _epochs(cfg: RunConfig) -> str:
@@ -436,7 +445,7 @@ def figure_ensembles(r: dict, profile: str) -> None:
 
     ax = axes[2]
     histories = [h for name in r["members"] for h in r["runs"][name]]
-    ev = pd.concat([h.dropna(subset=["val_acc"]) for h in histories]).groupby("step", as_index=False).mean(numeric_only=True)
+    ev = mean_over_seeds(histories, logged="val_acc")
     ev = ev[ev["step"] >= 0]
     ax.plot(ev["step"] + 1, ev["val_loss"], color=plots.COLORS["val"], label="raw weights")
     ax.plot(ev["step"] + 1, ev["ema_val_loss"], color="C0", label=f"EMA of the weights (decay {r['grid'].configs[first][0].ema})")

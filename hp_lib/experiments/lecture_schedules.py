@@ -33,6 +33,7 @@ import pandas as pd
 
 from .. import glue, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
 from .common import (NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, decide, final_accuracy, final_loss, illustrate, mean_std,
                      over_seeds, run_grid)
 
@@ -146,8 +147,9 @@ class Cartoon:
         return self.good * ROLES[role]
 
 
-def ladder_configs(profile: str) -> dict[float, list[RunConfig]]:
-    """The MLP with plain SGD at every rate of :data:`LADDER`, on the selection seeds."""
+def ladder_setup(profile: str, seeds=None) -> dict[float, list[RunConfig]]:
+    """The MLP with plain SGD at every rate of :data:`LADDER`, on the selection seeds (a reader's ``seeds``
+    are those of the four roles' runs, which take their rates from this ladder)."""
     base = _mlp(profile)
     return {lr: [base.replace(lr=lr, seed=s) for s in selection_seeds(profile)] for lr in LADDER}
 
@@ -158,7 +160,7 @@ def pick_good(ladder: dict[float, list[History]]) -> float:
     return min(ladder, key=lambda lr: float(end_losses(ladder[lr], math.inf).mean()))
 
 
-def four_learning_rates_configs(profile: str, good: float, seeds=None) -> dict[str, list[RunConfig]]:
+def four_learning_rates_setup(profile: str, good: float, seeds=None) -> dict[str, list[RunConfig]]:
     """The four roles at their multiples of the ``good`` rate, on the paired seeds."""
     base = _mlp(profile)
     seeds = seeds_or(seeds, profiles.get(profile).cheap_seeds)
@@ -167,11 +169,11 @@ def four_learning_rates_configs(profile: str, good: float, seeds=None) -> dict[s
 
 def four_learning_rates(profile: str, seeds=None) -> Cartoon:
     """The ladder on the selection seeds first, then the four roles at the good rate it gives."""
-    configs = ladder_configs(profile)
+    configs = ladder_setup(profile)
     flat = iter(sweep.run([c for cs in configs.values() for c in cs], desc="LR ladder (selection seeds)"))
     ladder = {lr: [next(flat) for _ in cs] for lr, cs in configs.items()}
     good = pick_good(ladder)
-    return Cartoon(ladder, good, run_grid(Grid(four_learning_rates_configs(profile, good, seeds)), "four learning rates"))
+    return Cartoon(ladder, good, run_grid(Grid(four_learning_rates_setup(profile, good, seeds)), "four learning rates"))
 
 
 def selection_seeds_of(cartoon: Cartoon) -> tuple[int, ...]:
@@ -618,13 +620,25 @@ def figure_linear_scaling(setup: LinearScaling, runs: dict[tuple[int, bool], lis
 
 
 
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter known in advance, for :func:`hp_lib.sweep.prefetch`: all but lecture-f8's four
-    roles, whose rates come from the ladder's runs on the selection seeds (those are planned)."""
-    configs = [c for cs in ladder_configs(profile).values() for c in cs]
+def step_decay_setup(profile: str, seeds=None) -> list[RunConfig]:
     decay_seeds = step_decay_seeds(profile, seeds)
-    configs += [step_decay_config(profile).replace(seed=s) for s in decay_seeds]
-    configs += [control_config(profile).replace(seed=s) for s in decay_seeds]
-    configs += [cfg for _, _, cfg in lr_grid_points(profile, seeds)]
-    configs += plateau_setup(profile, seeds).all() + linear_scaling_setup(profile, seeds).all()
-    return configs
+    return ([step_decay_config(profile).replace(seed=s) for s in decay_seeds]
+            + [control_config(profile).replace(seed=s) for s in decay_seeds])
+
+
+def lr_grid_setup(profile: str, seeds=None) -> list[RunConfig]:
+    return [cfg for _, _, cfg in lr_grid_points(profile, seeds)]
+
+
+CHAPTER = Chapter("lecture-schedules", (
+    Experiment("four learning rates (the roles' runs wait for the ladder's)", ("lecture-f8",), ladder_setup,
+               [test("lecture-f8")]),
+    Experiment("decay schedules", ("lecture-f10",)),
+    Experiment("step decay", ("lecture-f9",), step_decay_setup, [test("lecture-f9")]),
+    Experiment("a learning-rate grid in steps of 3x", ("notes-x2",), lr_grid_setup),
+    Experiment("halving on a plateau", ("notes-x3",), plateau_setup, [test("notes-x3")]),
+    Experiment("SGDR", ("lecture-f11",)),
+    Experiment("warmup with the linear scaling rule", ("lecture-f12",)),
+    Experiment("warmup at large batches", ("notes-x4",), linear_scaling_setup, [test("notes-x4")]),
+    Experiment("the Transformer schedule", ("lecture-f13",)),
+))

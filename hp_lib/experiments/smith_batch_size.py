@@ -27,6 +27,7 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
 from .common import (LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, decide, final_accuracy, final_loss,
                      final_stats, glue_arms, publish_grid, run_grid)
 
@@ -83,6 +84,9 @@ class BatchSizes:
     def grid(self) -> Grid:
         return Grid({self.label(t): [c.replace(seed=s) for s in self.seeds[t]] for t, c in self.configs.items()})
 
+    def all(self) -> list[RunConfig]:
+        return self.grid().all()
+
 
 def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
     """The runs of Fig. 6; ``min_momentum`` below 0.95 makes the momentum cyclical (Fig. 8b): down to it
@@ -108,6 +112,11 @@ def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
         tested = paper in (SMALL, LARGE)
         seeds_by[tbs] = tuple(seeds) if seeds else (p.paired_seeds if tested else p.seeds)
     return BatchSizes(configs, paper_tbs, seeds_by)
+
+
+CHAPTER = Chapter("smith-batch-size", (
+    Experiment("batch sizes at equal training time", ("smith-fig-6a", "smith-fig-6b", "smith-remark-4"), setup, TESTS),
+))
 
 
 def run(setup: BatchSizes) -> dict[int, list[History]]:

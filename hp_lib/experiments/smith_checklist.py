@@ -30,6 +30,8 @@ import pandas as pd
 
 from .. import checklist, glue, profiles, sweep, verdicts
 from ..train import History, RunConfig
+from . import common
+from .chapter import Chapter, Experiment
 from .common import MODEL_NAMES, Test, analog, decide, final_accuracy, glue_arms, mean_std, sci
 
 # role -> (model, dataset, end of the LR range test) at each profile
@@ -84,6 +86,12 @@ ILLUSTRATED = {
                           "Sec. 4.4 tests weight decay on paired seeds"),
 }
 
+# The checklist's runs are chained (each step reads the one before), so none is known before a result.
+CHAPTER = Chapter("smith-checklist", (
+    Experiment("the checklist on a deep and a shallow network, scored against their standard recipes",
+               ("smith-checklist-1", *ILLUSTRATED), None, TESTS),
+))
+
 
 @dataclass
 class Scoring:
@@ -110,10 +118,7 @@ def run(profile: str, seed: int = 0) -> dict[str, checklist.Report]:
 
 def illustrate() -> list[verdicts.Verdict]:
     """The steps shown, not tested, each line glued as ``<id>-verdict``."""
-    shown = [verdicts.illustration(id_, claim, why) for id_, (claim, why) in ILLUSTRATED.items()]
-    for v in shown:
-        verdicts.glue_verdict(v)
-    return shown
+    return [common.illustrate(id_, claim, why) for id_, (claim, why) in ILLUSTRATED.items()]
 
 
 def scoring_setup(profile: str, reports: dict[str, checklist.Report], seeds=None) -> Scoring:

@@ -37,6 +37,7 @@ from .. import glue, lr_finder, plots, profiles, verdicts
 from ..lr_finder import stable_part
 from ..train import History, RunConfig
 from . import smith_batch_size
+from .chapter import Chapter, Experiment
 from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, AllOf, Grid, Test, analog, caffe_1cycle, decide,
                      final_accuracy, final_stats, glue_arms, publish_grid, ramp, range_test_figure, run_grid)
 
@@ -187,7 +188,6 @@ TESTS = [
          "accuracy averaged over the resnet and the 3-layer rows (points)", measure=NETWORK_MEAN_ACCURACY,
          paper=R5_PAPER),
 ]
-IDS = tuple(t.id for t in TESTS)
 
 
 def tests_of(*ids: str) -> list:
@@ -306,6 +306,9 @@ class CyclicalBatchSizes:
     def grid(self) -> Grid:
         return self.cyclical
 
+    def all(self) -> list[RunConfig]:
+        return self.cyclical.all() + self.constant.all()
+
 
 def _one_per_label(setup: smith_batch_size.BatchSizes) -> dict[str, RunConfig]:
     return {label: cfgs[0] for label, cfgs in setup.grid().configs.items()}
@@ -330,6 +333,9 @@ class Table1:
     grid: Grid
     rows: list[tuple[str, str, str]]  # (architecture, LR column, momentum column), in the paper's order
     settings: dict[str, dict]         # architecture -> WD, TBS, epochs of our runs
+
+    def all(self) -> list[RunConfig]:
+        return self.grid.all()
 
 
 def table_1_setup(profile: str, seeds=None) -> Table1:
@@ -563,10 +569,14 @@ def figure_8b(setup: CyclicalBatchSizes, runs: dict[str, list[History]], profile
     publish_grid(fig, "smith-fig-8b", setup.cyclical, runs, profile)
 
 
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
-    grids = [make(profile, seeds) for make in (range_momentum_setup, momentum_range_setup, range_cyclical_setup,
-                                               step_momentum_setup, one_cycle_momentum_setup)]
-    b = batch_size_cm_setup(profile, seeds)
-    grids += [b.cyclical, b.constant, table_1_setup(profile, seeds).grid]
-    return [c for g in grids for c in g.all()]
+CHAPTER = Chapter("smith-momentum", (
+    Experiment("LR range tests at three momenta", ("smith-fig-7a",), range_momentum_setup, tests_of("smith-fig-7a")),
+    Experiment("a momentum range test", ("smith-fig-7b",), momentum_range_setup, tests_of("smith-fig-7b")),
+    Experiment("LR range tests with moving momentum", ("smith-fig-7c",), range_cyclical_setup,
+               tests_of("smith-fig-7c")),
+    Experiment("momentum under a step schedule", ("smith-fig-7d",), step_momentum_setup, tests_of("smith-fig-7d")),
+    Experiment("momentum under 1cycle", ("smith-fig-8a",), one_cycle_momentum_setup, tests_of("smith-fig-8a")),
+    Experiment("cyclical momentum over batch sizes", ("smith-fig-8b",), batch_size_cm_setup, tests_of("smith-fig-8b")),
+    Experiment("Table 1: cyclical and constant LR and momentum", ("smith-table-1", "smith-remark-5"), table_1_setup,
+               tests_of("smith-table-1", "smith-remark-5")),
+))

@@ -44,6 +44,7 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
 from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, caffe_1cycle, decide,
                      final_accuracy, final_stats, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
 
@@ -52,26 +53,35 @@ CIFAR10 = {"smoke": "mnist1d", "cpu": "mnist1d", "full": "cifar10"}
 # --- the arms, as data: each label is made from its setting ------------------------------------------------
 
 
+GLUE_NAMES: dict[str, str] = {}  # arm label -> its short name in glue names, recorded where the label is made
+
+
+def _arm(label: str, glue_name: str) -> str:
+    GLUE_NAMES[label] = glue_name
+    return label
+
+
 def wd_arm(wd: float) -> str:
-    return f"WD {sci(wd)}"
+    return _arm(f"WD {sci(wd)}", sci(wd))
 
 
 def momentum_arm(m: float | tuple[float, float]) -> str:
     """A constant momentum (0.9) or a cyclical one, from its first to its lowest value ((0.95, 0.8))."""
-    return f"momentum {m[0]} → {m[1]}" if isinstance(m, tuple) else f"momentum {m}"
+    values = m if isinstance(m, tuple) else (m,)
+    return _arm("momentum " + " → ".join(str(v) for v in values), "m" + "-".join(str(v)[2:] for v in values))
 
 
 def tbs_arm(paper_tbs: int) -> str:
     """An arm named by the paper's total batch size (ours is scaled per profile)."""
-    return f"TBS {paper_tbs}"
+    return _arm(f"TBS {paper_tbs}", f"tbs{paper_tbs}")
 
 
 def standard_arm(epochs: int) -> str:
-    return f"standard ({epochs} epochs)"
+    return _arm(f"standard ({epochs} epochs)", "standard")
 
 
 def cycle_arm(wd: float, epochs: int = 20) -> str:
-    return f"1cycle, WD {sci(wd)} ({epochs} epochs)"
+    return _arm(f"1cycle, WD {sci(wd)} ({epochs} epochs)", f"cycle-{sci(wd)}")
 
 
 # The settings each figure varies (the paper's), and Fig. 13d's and 15b's batch sizes with their epochs.
@@ -342,6 +352,9 @@ class Table2:
     rows: list[tuple]                   # the paper's rows, in order
     blocks: dict[str, dict]             # architecture -> our analog, batch size, epoch divisor
 
+    def all(self) -> list[RunConfig]:
+        return self.grid.all()
+
 
 def _block(profile: str, arch: str) -> tuple[RunConfig, int]:
     """Our base config for one block of Table 2, and the factor its epochs are divided by."""
@@ -460,23 +473,6 @@ def best_accuracy(histories: list[History], cfg: RunConfig) -> np.ndarray:
     return np.array([100 * float(ev["val_acc"].max()) if len(ev := _trained(h)) else chance(cfg) for h in histories])
 
 
-def _slug(label: str) -> str:
-    """An arm's short name in glue names: ``WD 1e-4`` -> ``1e-4``, ``momentum 0.95 → 0.8`` -> ``m95-8``,
-    ``TBS 256`` -> ``tbs256``, ``standard (130 epochs)`` -> ``standard``, ``1cycle, WD 1e-5 (20 epochs)`` ->
-    ``cycle-1e-5``."""
-    if label.startswith("WD "):
-        return label[3:]
-    if label.startswith("momentum "):
-        return "m" + "-".join(v.split(".")[1] for v in label[9:].split(" → "))
-    if label.startswith("TBS "):
-        return "tbs" + label[4:]
-    if label.startswith("standard"):
-        return "standard"
-    if label.startswith("1cycle, WD "):
-        return "cycle-" + label.split()[2]
-    raise ValueError(f"no glue name for the arm {label!r}")
-
-
 def judge_ranges(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]]], figs,
                  profile: str) -> dict[str, verdicts.Verdict]:
     """Decide the range-test figures among ``figs`` on their per-seed measures; glue each arm's lowest test
@@ -486,8 +482,8 @@ def judge_ranges(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]
         rs, cfg = runs[fig], grids[fig].all()[0]
         loss = {arm: lowest_loss(hs, cfg) for arm, hs in rs.items()}
         acc = {arm: best_accuracy(hs, cfg) for arm, hs in rs.items()}
-        glue.values({f"s5-{fig}-loss-{_slug(a)}": mean_std(v, 3) for a, v in loss.items()})
-        glue.values({f"s5-{fig}-acc-{_slug(a)}": mean_std(v, 1) for a, v in acc.items()})
+        glue.values({f"s5-{fig}-loss-{GLUE_NAMES[a]}": mean_std(v, 3) for a, v in loss.items()})
+        glue.values({f"s5-{fig}-acc-{GLUE_NAMES[a]}": mean_std(v, 1) for a, v in acc.items()})
         measures = {LOG_LOSS: {a: 100 * np.log(v) for a, v in loss.items()}, RANGE_ACCURACY: acc}
         out.update(decide([TEST_OF[f"smith-fig-{fig}"]], measures, cfg.n_val, profile))
     return out
@@ -501,8 +497,8 @@ def judge_curves(grids: dict[str, Grid], runs: dict[str, dict[str, list[History]
     for fig in figs:
         cfg = grids[fig].all()[0]
         acc = {arm: final_accuracy(hs, chance(cfg)) for arm, hs in runs[fig].items()}
-        glue.values({f"s5-{fig}-acc-{_slug(a)}": mean_std(v, 1) for a, v in acc.items()})
-        glue.values({f"s5-{fig}-diverged-{_slug(a)}": final_stats(hs).diverged_text() for a, hs in runs[fig].items()})
+        glue.values({f"s5-{fig}-acc-{GLUE_NAMES[a]}": mean_std(v, 1) for a, v in acc.items()})
+        glue.values({f"s5-{fig}-diverged-{GLUE_NAMES[a]}": final_stats(hs).diverged_text() for a, hs in runs[fig].items()})
         out.update(decide([TEST_OF[f"smith-fig-{fig}"]], {ACCURACY: acc}, cfg.n_val, profile))
     return out
 
@@ -537,8 +533,8 @@ def glue_settings(grids: dict[str, Grid]) -> None:
                      f"s5-{fig}-n-val": f"{cfg.n_val:,}", f"s5-{fig}-batch": f"{cfg.batch_size:,}",
                      f"s5-{fig}-steps": f"{cfg.steps:,}", f"s5-{fig}-seeds": seeds[-1], f"s5-{fig}-seeds-shown": seeds[0]})
         for label, cs in grid.configs.items():
-            glue.values({f"s5-{fig}-batch-{_slug(label)}": f"{cs[0].batch_size:,}",
-                         f"s5-{fig}-steps-{_slug(label)}": f"{cs[0].steps:,}"})
+            glue.values({f"s5-{fig}-batch-{GLUE_NAMES[label]}": f"{cs[0].batch_size:,}",
+                         f"s5-{fig}-steps-{GLUE_NAMES[label]}": f"{cs[0].steps:,}"})
 
 
 # --- figures ----------------------------------------------------------------------------------------------
@@ -559,6 +555,26 @@ def setups(profile: str, seeds=None) -> dict[str, Grid]:
             **fig16_setup(profile, seeds)}
 
 
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
-    return [c for g in setups(profile, seeds).values() for c in g.all()] + table_2_setup(profile, seeds).grid.all()
+def _figure_setup(fig: str):
+    """The setup of one figure's grid: ``13a`` ... ``16b``."""
+    return lambda profile, seeds=None: setups(profile, seeds)[fig]
+
+
+def _experiment(name: str, fig: str) -> Experiment:
+    return Experiment(name, (f"smith-fig-{fig}",), _figure_setup(fig), [TEST_OF[f"smith-fig-{fig}"]])
+
+
+CHAPTER = Chapter("smith-other-architectures", (
+    _experiment("wide ResNet: weight decays in LR range tests", "13a"),
+    _experiment("DenseNet: momenta in LR range tests", "13b"),
+    _experiment("DenseNet: weight decays in LR range tests", "13c"),
+    _experiment("DenseNet: batch sizes in LR range tests", "13d"),
+    _experiment("LeNet: momenta in LR range tests", "14a"),
+    _experiment("LeNet: weight decays in LR range tests", "14b"),
+    _experiment("ResNet on CIFAR-100: weight decays in LR range tests", "15a"),
+    _experiment("ResNet on CIFAR-100: batch sizes at similar time", "15b"),
+    Experiment("Table 2: 1cycle against step schedules on four blocks", ("smith-table-2",), table_2_setup,
+               [TEST_OF["smith-table-2"]]),
+    _experiment("ImageNet analog, ResNet: 1cycle against the standard schedule", "16a"),
+    _experiment("ImageNet analog, Inception-ResNet: 1cycle against the standard schedule", "16b"),
+))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
 from .common import (Grid, Test, analog, decide, final_accuracy, final_stats, glue_arms, over_seeds, publish_grid,
                      run_grid, sci)
 
@@ -60,6 +61,9 @@ class SuperConvergence:
         variants.update({cycle_arm(wd): self.cycle.replace(weight_decay=wd) for wd in self.weight_decays})
         return over_seeds(variants, self.seeds)
 
+    def all(self) -> list[RunConfig]:
+        return self.grid().all()
+
 
 def setup(profile: str, seeds=None) -> SuperConvergence:
     p = profiles.get(profile)
@@ -75,6 +79,12 @@ def setup(profile: str, seeds=None) -> SuperConvergence:
     step = base.replace(lr={"name": "multistep", "value": 0.35, "milestones": [step_steps * 5 // 8, step_steps * 7 // 8],
                             "gamma": 0.1}, steps=step_steps, eval_every=p.pick(5, 100, 1_000))
     return SuperConvergence(cycle, step, WEIGHT_DECAYS, tuple(seeds) if seeds else p.paired_seeds)
+
+
+CHAPTER = Chapter("smith-superconvergence", (
+    Experiment("one cycle against a step schedule, over weight decays", ("smith-fig-5a", "smith-fig-5b", "smith-remark-3"),
+               setup, TESTS),
+))
 
 
 def run(setup: SuperConvergence) -> dict[str, list[History]]:

@@ -31,6 +31,7 @@ from ..lr_finder import stable_part
 from ..data import check_name as check_dataset
 from ..models import check_name as check_model
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
 from .common import (ACCURACY, LOG_LOSS_MARGIN, NATS_MARGIN, WHY_LOG_LOSS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog,
                      decide, final_loss, illustrate, mean_std, over_seeds, publish_grid, range_test_figure, sci)
 from .common import run_grid  # noqa: F401 (the chapter runs its grids with it)
@@ -112,10 +113,6 @@ FIG_2_CLAIM = ("as capacity grows the training loss falls while the test loss fi
                "then rises (overfitting), the best capacity in between")
 FIG_2_WHY = ("the paper's figure is a drawing; ours measures its shape, and Remark 2 tests the claim it "
              "carries on the MLP sweep")
-ORDER = ("smith-fig-1a", "smith-fig-1b", "smith-remark-1", "smith-fig-2", "smith-remark-2", "smith-fig-3a",
-         "smith-fig-3b", "smith-fig-4a", "smith-fig-4b")
-
-
 def tests(*ids: str) -> list[Test]:
     return [t for t in TESTS if t.id in ids]
 
@@ -166,13 +163,12 @@ class RangeTest:
     eval_every: int
     seeds: tuple[int, ...]
 
-    def configs(self) -> list[RunConfig]:
+    def all(self) -> list[RunConfig]:
         return [lr_finder.config(self.base.replace(seed=s), self.start_lr, self.end_lr, self.steps,
                                  self.mode, self.eval_every) for s in self.seeds]
 
 
-def range_test_setup(profile: str, dataset: str | None = None, model: str | None = None,
-                     seeds=None) -> RangeTest:
+def range_test_setup(profile: str, seeds=None, dataset: str | None = None, model: str | None = None) -> RangeTest:
     p = profiles.get(profile)
     dataset = check_dataset(dataset or p.pick("mnist1d", "mnist1d", "cifar10"))
     model = check_model(model or p.pick("resnet20", "resnet20", "resnet56"))  # ResNet-56 at cpu: 5 CPU-min a test
@@ -191,7 +187,7 @@ def range_test_setup(profile: str, dataset: str | None = None, model: str | None
 
 
 def run_range_tests(setup: RangeTest) -> list[History]:
-    return sweep.run(setup.configs(), desc="range tests")
+    return sweep.run(setup.all(), desc="range tests")
 
 
 def schedule_text(setup: RangeTest) -> str:
@@ -272,12 +268,12 @@ class CapacitySweep:
     widths: tuple[int, ...]
     seeds: tuple[int, ...]
 
-    def configs(self) -> list[RunConfig]:
+    def all(self) -> list[RunConfig]:
         return [self.base.replace(model_kwargs={"width": w, "depth": 2}, seed=s)
                 for w in self.widths for s in self.seeds]
 
 
-def capacity_setup(profile: str, dataset: str | None = None, seeds=None) -> CapacitySweep:
+def capacity_setup(profile: str, seeds=None, dataset: str | None = None) -> CapacitySweep:
     p = profiles.get(profile)
     dataset = check_dataset(dataset or "mnist1d")
     base = RunConfig(
@@ -293,7 +289,7 @@ def capacity_setup(profile: str, dataset: str | None = None, seeds=None) -> Capa
 def run_capacity_sweep(setup: CapacitySweep) -> tuple[pd.DataFrame, list[History]]:
     """One row per (width, seed): the final training loss (eval mode, on a training subset), validation
     loss and accuracy; a diverged run scores the uniform prediction's loss and accuracy."""
-    configs = setup.configs()
+    configs = setup.all()
     histories = sweep.run(configs, desc="capacity sweep")
     rows = []
     for cfg, h in zip(configs, histories):
@@ -582,11 +578,6 @@ def judge_4b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[s
     return decide(tests("smith-fig-4b"), {"late rise": rises}, grid.all()[0].n_val, profile)
 
 
-def publish(judged: dict[str, verdicts.Verdict], profile: str) -> None:
-    """The chapter's verdicts, in the page's order."""
-    verdicts.publish([judged[i] for i in ORDER], "smith-test-loss", profile)
-
-
 def figure_3a(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
     publish_grid(plots.curves(runs, colors=["#d62728", "#1f77b4"]), "smith-fig-3a", grid, runs, profile)
 
@@ -607,9 +598,13 @@ def figure_4b(runs: dict[str, list[History]], grid: Grid, profile: str) -> None:
     publish_grid(fig, "smith-fig-4b", grid, runs, profile)
 
 
-def plan(profile: str, dataset: str | None = None, model: str | None = None, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter, for :func:`hp_lib.sweep.prefetch`."""
-    grids = (underfitting_setup(profile, seeds), capacity_models_setup(profile, seeds),
-             weight_decay_range_setup(profile, seeds), overfitting_setup(profile, seeds))
-    return (range_test_setup(profile, dataset, model, seeds).configs() + capacity_setup(profile, seeds=seeds).configs()
-            + [c for g in grids for c in g.all()])
+CHAPTER = Chapter("smith-test-loss", (
+    Experiment("the LR range test", ("smith-fig-1a", "smith-fig-1b", "smith-remark-1"), range_test_setup,
+               tests("smith-fig-1a", "smith-fig-1b", "smith-remark-1"), options=("dataset", "model")),
+    Experiment("capacity: polynomial fits and MLP widths", ("smith-fig-2", "smith-remark-2"), capacity_setup,
+               tests("smith-remark-2")),
+    Experiment("underfitting: a too small LR", ("smith-fig-3a",), underfitting_setup, tests("smith-fig-3a")),
+    Experiment("underfitting: a too small network", ("smith-fig-3b",), capacity_models_setup, tests("smith-fig-3b")),
+    Experiment("LR range tests over weight decays", ("smith-fig-4a",), weight_decay_range_setup, tests("smith-fig-4a")),
+    Experiment("overfitting: a too small weight decay", ("smith-fig-4b",), overfitting_setup, tests("smith-fig-4b")),
+))

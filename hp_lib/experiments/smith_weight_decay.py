@@ -30,6 +30,7 @@ import pandas as pd
 
 from .. import glue, lr_finder, plots, profiles, schedules, verdicts
 from ..train import History, RunConfig
+from .chapter import Chapter, Experiment
 from .common import (ACCURACY, LOSS_MARGIN_N_EVAL, NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog, decide,
                      final_accuracy, final_loss, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
 from .smith_momentum import LR_SCALE_3LAYER, resnet_base, three_layer_base
@@ -140,6 +141,10 @@ class WeightDecayGrid:
     def n_eval(self) -> int:
         return next(iter(self.configs.values())).n_val
 
+    def all(self) -> list[RunConfig]:
+        """The runs from scratch (the restarts wait for their parents' snapshots)."""
+        return self.grid().all()
+
     def restart_grid(self) -> Grid:
         """Each of ``restart_wds`` continued from the snapshot of the ``snapshot_wd`` run (same seed)."""
         parent = self.configs[self.snapshot_wd]
@@ -201,17 +206,33 @@ def run(setup: WeightDecayGrid, desc: str, restarted: bool = False) -> dict[floa
     return {wd: runs[setup.label(wd)] for wd in (setup.restart_wds if restarted else setup.configs)}
 
 
-def plan(profile: str, seeds=None) -> list[RunConfig]:
-    """Every run of the chapter that starts from scratch, for :func:`hp_lib.sweep.prefetch` (the restarts of
-    Fig. 12 wait for their parents)."""
-    setups = (constant_lr_setup(profile, seeds), cyclical_setup(profile, seeds), resnet_setup(profile, seeds),
-              resnet_setup(profile, seeds, lr_range=True))
-    return [c for s in setups for c in s.grid().all()]
+def resnet_range_setup(profile: str, seeds=None) -> WeightDecayGrid:
+    return resnet_setup(profile, seeds, lr_range=True)
+
+
+def tests(*ids: str) -> list[Test]:
+    return [t for t in TESTS if t.id in ids]
+
+
+CHAPTER = Chapter("smith-weight-decay", (
+    Experiment("weight decay at a constant LR", ("smith-fig-9a", "smith-fig-9b"), constant_lr_setup,
+               tests("smith-fig-9a", "smith-fig-9b")),
+    Experiment("weight decay under a cyclical LR", ("smith-fig-10a", "smith-fig-10b"), cyclical_setup,
+               tests("smith-fig-10a", "smith-fig-10b")),
+    Experiment("weight decay on a ResNet at a constant LR", ("smith-fig-11a",), resnet_setup, tests("smith-fig-11a")),
+    Experiment("weight decay in LR range tests on a ResNet", ("smith-fig-11b",), resnet_range_setup,
+               tests("smith-fig-11b")),
+    # continuations from Figs. 9's and 11b's snapshots: their runs wait for the parents (restarts())
+    Experiment("weight decay searched from a snapshot", ("smith-fig-12a", "smith-fig-12b"), None,
+               tests("smith-fig-12a", "smith-fig-12b")),
+    Experiment("a range test's bias between weight decays (Figs. 11a, 11b)", ("smith-remark-6",), None,
+               tests("smith-remark-6")),
+))
 
 
 def restarts(profile: str, seeds=None) -> list[RunConfig]:
     """Fig. 12's continuations from the snapshots."""
-    return [c for s in (constant_lr_setup(profile, seeds), resnet_setup(profile, seeds, lr_range=True))
+    return [c for s in (constant_lr_setup(profile, seeds), resnet_range_setup(profile, seeds))
             for c in s.restart_grid().all()]
 
 
@@ -282,7 +303,7 @@ def judge(ids: list[str], measures: dict, n_eval: int, profile: str | None = Non
     """Decide the tests ``ids`` on ``measures`` at ``profile`` (their lines glued as ``<id>-verdict``) and glue
     the values the page states: every arm's mean ± std per measure, as ``s44-<fig>-<measure>-<wd>``."""
     _glue_measures(measures)
-    return decide([t for t in TESTS if t.id in ids], measures, n_eval, profile)
+    return decide(tests(*ids), measures, n_eval, profile)
 
 
 MEASURE_NAMES = {LOSS: ("loss", 3), ACCURACY: ("acc", 1), LOWEST: ("min", 3), UPPER_ACC: ("upper", 1),
