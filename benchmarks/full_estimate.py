@@ -14,7 +14,6 @@ Prints one JSON line: ``{"bench": "full_estimate", "runs", "pflop", "hours": {gp
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from functools import lru_cache
 
@@ -22,8 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from hp_lib import models
-from hp_lib.experiments import PLANNED
+from hp_lib import experiments, models
 from hp_lib.train import RunConfig, load_data
 
 IMAGES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10)}
@@ -32,11 +30,8 @@ UTILIZATIONS = (0.1, 0.25, 0.5)
 
 
 def full_configs() -> list[RunConfig]:
-    from hp_lib.experiments import smith_batch_size, smith_superconvergence
-
-    configs = [c for chapter in PLANNED for c in importlib.import_module(f"hp_lib.experiments.{chapter}").plan("full")]
-    configs += smith_batch_size.setup("full").grid().all() + smith_superconvergence.setup("full").grid().all()
-    unique = {json.dumps(c.to_dict(), sort_keys=True): c for c in configs}  # a chapter may list a run twice
+    configs = [c for chapter in experiments.chapters() for c in chapter.plan("full")]
+    unique = {json.dumps(c.to_dict(), sort_keys=True): c for c in configs}  # two chapters may list a run each
     return list(unique.values())
 
 

@@ -105,5 +105,5 @@ def test_range_measures_skip_the_evaluation_before_training():
 
 def test_every_arm_has_a_glue_name():
     for grid in ex.setups("smoke").values():
-        names = [ex._slug(a) for a in grid.configs]
+        names = [ex.GLUE_NAMES[a] for a in grid.configs]
         assert len(set(names)) == len(names) and all(n.replace("-", "").isalnum() for n in names)
