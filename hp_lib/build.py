@@ -543,7 +543,10 @@ def print_controls(measure: bool = False) -> None:
             if r is None or len(r.get("effects") or []) < 2:
                 print(f"{test.id:<28} no cpu record with two or more seeds")
                 continue
-            spread = float(np.std(r["effects"], ddof=1))
+            # the largest spread of the claim's comparisons: which one binds depends on the margins, the
+            # calibration must not
+            spread = max(float(np.std(e, ddof=1)) for e in [r["effects"], *(p["effects"] for p in r.get("parts", []))]
+                         if len(e) >= 2)
             floor = common.resolution_floor(spread, len(r["effects"]), len(test.arms) - 1)
             margin = max(r["margin"], floor) if test.form == verdicts.DIFFERENCE else r["margin"]
             calibrated[test.id] = {"spread": round(spread, 4), "margin": round(margin, 4),

@@ -250,7 +250,9 @@ def all_of(parts: list[Verdict], id: str | None = None, claim: str | None = None
         bind = min(against, key=lambda v: v.ci[1] if v.form == DIFFERENCE else -max(abs(v.ci[0]), abs(v.ci[1])))
     else:
         bind = min(parts, key=clearance)  # an undecided part first: its clearance is negative
-    each = tuple({"id": v.id, "status": v.status, "margin": v.margin, "effects": list(v.effects)} for v in parts)
+    # every comparison the claim makes, a part's own parts included (a treated arm against each of several)
+    each = tuple(p for v in parts
+                 for p in v.parts or ({"id": v.id, "status": v.status, "margin": v.margin, "effects": list(v.effects)},))
     if id is None or id == bind.id:
         return replace(bind, claim=claim or bind.claim, parts=each)
     return replace(bind, id=id, claim=claim or bind.claim, metric=f"{bind.id}: {bind.metric}", parts=each)

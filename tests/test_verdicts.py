@@ -114,6 +114,16 @@ def test_beats_each_is_decided_by_the_comparison_that_binds():
     assert v.status == V.NOT_REPRODUCED and v.ci[1] < -1.0
 
 
+def test_a_claim_of_several_tests_keeps_every_comparison_whichever_binds():
+    base = np.array([80.0, 81.0, 79.5, 80.5])
+    beats = V.BeatsEach(claim(), "mid", ("low", "high")).decide(
+        {"mid": base + 5, "low": base + np.array([0.1, -0.1, 0.0, 0.2]), "high": base + np.array([-2.0, 1.0, 0.0, 1.0])})
+    single = V.paired(claim(), base + 3, base)
+    whole = V.all_of([beats, single], "x", "x")
+    assert [p["effects"] for p in whole.parts] == [list(p["effects"]) for p in beats.parts] + [list(single.effects)]
+    assert len(whole.parts) == 3  # mid against low, mid against high, and the single test
+
+
 def test_sentences_and_record_in_both_languages():
     v = V.paired(CLAIM, [83.0, 84.1, 82.7, 83.5], [80.0, 80.2, 79.9, 80.1])
     v.paper = None
