@@ -27,7 +27,8 @@ from . import paths
 # invalidating a single run; a change here (or to any module they start to use) must be listed. The data
 # enter every key through their fingerprint (a hash of the arrays), so data.py need not be listed: a change
 # there matters exactly when it changes the arrays.
-RUN_MODULES = ("cache.py", "models.py", "optim.py", "regularize.py", "schedules.py", "sequence_models.py", "train.py")
+RUN_MODULES = ("cache.py", "models.py", "optim.py", "regularize.py", "results.py", "schedules.py", "sequence_models.py",
+               "train.py")
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,8 @@ import torch
 import torch.nn.functional as F
 
 from . import schedules
-from .train import History, RunConfig, run
+from .results import run
+from .train import History, RunConfig
 
 # --- range tests of a RunConfig (the book's cached runs) --------------------------------------------------
 

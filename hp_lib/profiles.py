@@ -22,7 +22,7 @@ class Profile:
     device: str
     threads: int    # per run; the CPU profiles run one single-thread run per core, measured faster for every
                     # analog than one run at a time on all cores (benchmarks/layout.py)
-    precision: str  # "fp32", or "bf16" autocast
+    precision: str  # "fp32", "bf16" autocast, or "auto": bf16 for the models it speeds up (train.CPU_BF16)
     paired_seeds: tuple[int, ...]  # the seeds every arm of a tested comparison runs (the paper averages 4 runs)
     cheap_seeds: tuple[int, ...]   # the same for comparisons of runs that take seconds (the lecture's)
 
@@ -41,7 +41,7 @@ class Profile:
 PROFILES = {
     "smoke": Profile("smoke", "tiny runs that prove every chapter executes (minutes)", (0,), "cpu", 1, "fp32", (0, 1),
                      (0, 1)),
-    "cpu": Profile("cpu", "CPU-sized analogs of the paper's experiments (the published site)", (0, 1), "cpu", 1, "fp32",
+    "cpu": Profile("cpu", "CPU-sized analogs of the paper's experiments (the published site)", (0, 1), "cpu", 1, "auto",
                    (0, 1, 2, 3), (0, 1, 2, 3, 4)),
     "full": Profile("full", "the paper's datasets and settings, on a GPU", (0, 1, 2, 3), "cuda", 4, "bf16", (0, 1, 2, 3),
                     (0, 1, 2, 3, 4)),

@@ -34,8 +34,9 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import cache, progress
-from .train import History, RunConfig, load_data, run as run_one
+from . import progress, results
+from .results import run as run_one
+from .train import History, RunConfig
 
 _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
@@ -53,17 +54,9 @@ def default_workers(configs: list[RunConfig]) -> int:
 
 def lookup(cfg: RunConfig) -> History | None:
     """The cached result of ``cfg``, or ``None``."""
-    history = _cached(cfg)
+    history = results.lookup(cfg)
     if history is not None:
         progress.report(f"{cfg.model}/{cfg.dataset} seed {cfg.seed}", cached=True)
-    return history
-
-
-def _cached(cfg: RunConfig) -> History | None:
-    k = cache.key(cfg.to_dict(), load_data(cfg).fingerprint)
-    history = cache.load(k)
-    if history is not None:
-        history.attrs["cache_key"] = k
     return history
 
 
@@ -93,9 +86,9 @@ def prefetch(configs: list[RunConfig], workers: int | None = None) -> int:
     todo: dict[str, RunConfig] = {}
     for cfg in configs:
         k = _ident(cfg)
-        if k in _pending or k in todo or any(_cached(d) is None for d in dependencies(cfg)):
+        if k in _pending or k in todo or any(results.lookup(d) is None for d in dependencies(cfg)):
             continue
-        if _cached(cfg) is None:
+        if results.lookup(cfg) is None:
             todo[k] = cfg
     if todo:
         pool = _get_pool(workers or default_workers(list(todo.values())))
@@ -164,7 +157,7 @@ def _train(cfg: RunConfig) -> History:
         return run_one(cfg)
     # chapters side by side may ask for the same run: the first to lock it computes it, the others then
     # read it from the cache
-    with _lock(folder / "runs" / f"{cache.key(cfg.to_dict(), load_data(cfg).fingerprint)}.lock", wait=True):
+    with _lock(folder / "runs" / f"{results.key(cfg)}.lock", wait=True):
         with core_slot(cfg.threads):
             return run_one(cfg)
 

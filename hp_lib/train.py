@@ -1,7 +1,7 @@
 """The training loop: one plain config in, one tidy ``History`` out.
 
-Everything a run depends on is in :class:`RunConfig` (airbench style): it is also the cache key. The loop
-reads top to bottom like nanoGPT's: build data and model, then for every step set the scheduled LR and
+Everything a run depends on is in :class:`RunConfig` (airbench style): it is also the cache key. The loop knows no
+cache (:mod:`hp_lib.results` stores what it returns) and reads top to bottom like nanoGPT's: build data and model, then for every step set the scheduled LR and
 momentum, take a minibatch by indexing tensors (no DataLoader: the data is already in memory), step,
 and every ``eval_every`` steps evaluate. A non-finite loss stops the run and marks it ``diverged``.
 
@@ -96,7 +96,7 @@ class RunConfig:
     seed: int = 0
     threads: int = 1
     device: str = "cpu"
-    precision: str = "fp32"  # or "bf16": forward passes under bf16 autocast (the GPU path)
+    precision: str = "fp32"  # "bf16": forward passes under bf16 autocast; "auto": bf16 where it pays (CPU_BF16)
     compile: bool = False    # torch.compile the model
     # snapshots
     snapshot_at: tuple[int, ...] = ()
@@ -203,7 +203,12 @@ class RunConfig:
         return dataclasses.replace(self, **changes)
 
 
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "auto")
+
+# The models whose training is faster under bf16 autocast on a CPU with native bf16 (avx512_bf16), as
+# benchmarks/precision.py measured them on the reference machine, which also found no final loss or accuracy
+# moved beyond the float32 runs' seed spread: precision "auto" trains these in bf16, the others in float32.
+CPU_BF16 = frozenset()
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "adagrad": optim.AdaGrad, "rmsprop": optim.RMSProp,
               "adadelta": optim.Adadelta, "adam": optim.Adam, "amsgrad": optim.AMSGrad, "adamw": optim.AdamW,
@@ -222,10 +227,18 @@ def build_optimizer(cfg: RunConfig, groups: list[dict], lr: float, momentum: flo
     return OPTIMIZERS[cfg.optimizer](groups, lr=lr, **kwargs)
 
 
+def precision(cfg: RunConfig) -> str:
+    """The precision a run trains in: ``auto`` is bf16 on a GPU, and on the CPU for the models of
+    :data:`CPU_BF16`; float32 otherwise."""
+    if cfg.precision != "auto":
+        return cfg.precision
+    return "bf16" if torch.device(cfg.device).type == "cuda" or cfg.model in CPU_BF16 else "fp32"
+
+
 def autocast(cfg: RunConfig) -> torch.autocast:
     """The forward passes' precision: bf16 autocast (matmuls and convolutions in bf16; reductions, softmax and
     the loss in float32; weights and optimizer state stay float32) or float32."""
-    return torch.autocast(torch.device(cfg.device).type, torch.bfloat16, enabled=cfg.precision == "bf16")
+    return torch.autocast(torch.device(cfg.device).type, torch.bfloat16, enabled=precision(cfg) == "bf16")
 
 
 @torch.no_grad()
@@ -322,9 +335,9 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
         idx = order[(step % batches_per_epoch) * cfg.batch_size:][:cfg.batch_size]
         x, y_a, y_b, lam = regularize.augment_batch(data.x_train[idx], data.y_train[idx], cfg.augment)
         with autocast(cfg):
-            logits = model(x)
-            loss = F.cross_entropy(logits, y_a) if lam == 1.0 else \
-                lam * F.cross_entropy(logits, y_a) + (1 - lam) * F.cross_entropy(logits, y_b)
+            logits = model(x).float()  # the loss in float32 whatever the forward pass's precision
+        loss = F.cross_entropy(logits, y_a) if lam == 1.0 else \
+            lam * F.cross_entropy(logits, y_a) + (1 - lam) * F.cross_entropy(logits, y_b)
         objective = loss + cfg.l1 * l1_penalty(optimizer) if cfg.l1 else loss
         optimizer.zero_grad(set_to_none=True)
         objective.backward()
@@ -353,7 +366,7 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
             snapshot(cfg.steps)
 
     history = _tidy(rows)
-    history.attrs.update(status=status, diverged_step=diverged_step, seed=cfg.seed,
+    history.attrs.update(status=status, diverged_step=diverged_step, seed=cfg.seed, precision=precision(cfg),
                          seconds=time.perf_counter() - start)
     return history
 
@@ -422,27 +435,3 @@ def _tidy(rows: list[dict]) -> History:
                "train_eval_acc", "time"]
     return df[columns + [c for c in df.columns if c not in columns]]  # then ema_* and update_ratio:*
 
-
-def run(cfg: RunConfig) -> History:
-    """``train(cfg)`` through the result cache: an unchanged config on unchanged data and code is
-    trained once."""
-    from . import cache, progress
-
-    data = load_data(cfg)
-    k = cache.key(cfg.to_dict(), data.fingerprint)
-    history = cache.load(k)
-    cached = history is not None
-    if not cached:
-        state = init = None
-        if cfg.start_from is not None:
-            parent = run(cfg.parent())
-            state = cache.load_snapshot(parent.attrs["cache_key"], cfg.start_from["step"])
-        if cfg.init_from is not None:
-            source = RunConfig(**cfg.init_from["run"])
-            init = cache.load_snapshot(run(source).attrs["cache_key"], source.steps)
-        snapshots = {}
-        history = train(cfg, data, state, on_snapshot=lambda step, st: snapshots.__setitem__(step, st), init=init)
-        cache.save(k, history, cfg.to_dict(), snapshots)
-    progress.report(f"{cfg.model}/{cfg.dataset} seed {cfg.seed}", cached=cached)
-    history.attrs["cache_key"] = k
-    return history

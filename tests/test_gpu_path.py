@@ -56,7 +56,7 @@ def test_a_compiled_model_trains_as_the_plain_one_and_keeps_its_parameter_names(
 
 
 def test_an_unknown_precision_is_refused_with_the_valid_ones():
-    with pytest.raises(ValueError, match="unknown precision 'fp16'; valid precisions: fp32, bf16"):
+    with pytest.raises(ValueError, match="unknown precision 'fp16'; valid precisions: fp32, bf16, auto"):
         RunConfig(**TINY, precision="fp16")
 
 
@@ -66,7 +66,7 @@ def test_the_full_profile_asks_for_cuda_and_bf16_and_compiles_only_when_asked(mo
     assert full.accelerator == {"device": "cuda", "precision": "bf16", "compile": False}
     monkeypatch.setenv("HP_BOOK_COMPILE", "1")
     assert full.accelerator["compile"] is True
-    assert profiles.get("cpu").accelerator == {"device": "cpu", "precision": "fp32", "compile": True}
+    assert profiles.get("cpu").accelerator == {"device": "cpu", "precision": "auto", "compile": True}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -6,6 +6,7 @@ import threading
 import pandas as pd
 import pytest
 
+from hp_lib import results as stored
 from hp_lib import cache, sweep, train
 
 
@@ -61,8 +62,9 @@ def test_workers_follow_the_callers_cache_location(tmp_path, monkeypatch):
     sweep.run([small(seed=0), small(seed=1)], workers=2)  # the pool starts under the fixture's folder
     monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path / "elsewhere"))
     configs = [small(seed=2, snapshot_at=(30,)), small(seed=3, snapshot_at=(30,))]
-    for h in sweep.run(configs, workers=2):
-        assert cache.load_snapshot(h.attrs["cache_key"], 30)["step"] == 30
+    sweep.run(configs, workers=2)
+    for cfg in configs:
+        assert stored.snapshot(cfg, 30)["step"] == 30
     assert (tmp_path / "elsewhere" / "cache").is_dir()
 
 
@@ -150,12 +152,12 @@ def test_side_by_side_pools_train_no_more_runs_at_once_than_there_are_cores(tmp_
 def test_a_run_asked_for_side_by_side_is_trained_once(tmp_path, monkeypatch):
     monkeypatch.setenv("HP_BOOK_SLOTS", str(tmp_path / "slots"))
     trained, real_train = [], train.train
-    monkeypatch.setattr(train, "train", lambda cfg, *a, **k: trained.append(cfg) or real_train(cfg, *a, **k))
-    cfg, results = small(), []
-    callers = [threading.Thread(target=lambda: results.append(sweep._train(cfg))) for _ in range(2)]
+    monkeypatch.setattr(stored, "train", lambda cfg, *a, **k: trained.append(cfg) or real_train(cfg, *a, **k))
+    cfg, histories = small(), []
+    callers = [threading.Thread(target=lambda: histories.append(sweep._train(cfg))) for _ in range(2)]
     for t in callers:
         t.start()
     for t in callers:
         t.join()
-    assert len(trained) == 1 and len(results) == 2
-    pd.testing.assert_frame_equal(results[0], results[1])
+    assert len(trained) == 1 and len(histories) == 2
+    pd.testing.assert_frame_equal(histories[0], histories[1])

@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 import pytest
 
-from hp_lib import cache, data, models, schedules, train
+from hp_lib import cache, data, models, results, schedules, train
 
 COLUMNS = ["step", "epoch", "lr", "momentum", "train_loss", "val_loss", "val_acc",
            "train_eval_loss", "train_eval_acc", "time"]
@@ -121,31 +121,31 @@ def test_a_diverged_run_is_shown_with_its_step_in_figures_and_tables():
 def test_run_uses_the_cache(tmp_path, monkeypatch):
     calls = []
     real_train = train.train
-    monkeypatch.setattr(train, "train", lambda cfg, data=None, *a, **kw: calls.append(cfg) or real_train(cfg, data, *a, **kw))
+    monkeypatch.setattr(results, "train", lambda cfg, data=None, *a, **kw: calls.append(cfg) or real_train(cfg, data, *a, **kw))
     cfg = small()
-    first = train.run(cfg)
+    first = results.run(cfg)
     assert len(calls) == 1
     k = first.attrs["cache_key"]
     entry = tmp_path / "build" / "cache" / k[:2] / k
     assert (entry / "history.csv").is_file() and (entry / "meta.json").is_file()
     assert k == cache.key(cfg.to_dict(), data.load("digits", 200, 100, 100).fingerprint)
 
-    second = train.run(cfg)
+    second = results.run(cfg)
     assert len(calls) == 1, "the second run trained again"
     pd.testing.assert_frame_equal(first, second, check_exact=True)
     assert second.attrs["status"] == "ok" and second.attrs["diverged_step"] is None
     assert second.attrs["cache_key"] == k
 
-    train.run(cfg.replace(seed=1))  # another config is another entry
+    results.run(cfg.replace(seed=1))  # another config is another entry
     assert len(calls) == 2
 
 
 def test_run_cache_keeps_divergence(monkeypatch):
     calls = []
     real_train = train.train
-    monkeypatch.setattr(train, "train", lambda cfg, data=None, *a, **kw: calls.append(cfg) or real_train(cfg, data, *a, **kw))
-    first = train.run(small(lr=1e6))
-    second = train.run(small(lr=1e6))
+    monkeypatch.setattr(results, "train", lambda cfg, data=None, *a, **kw: calls.append(cfg) or real_train(cfg, data, *a, **kw))
+    first = results.run(small(lr=1e6))
+    second = results.run(small(lr=1e6))
     assert len(calls) == 1
     assert second.attrs["status"] == "diverged"
     assert second.attrs["diverged_step"] == first.attrs["diverged_step"]
@@ -157,9 +157,9 @@ def test_restart_from_snapshot_continues_the_run_exactly():
     """A run restarted from its own snapshot, with nothing changed, reproduces the rest of the original bit
     for bit (the weights, the optimizer's momentum buffers and the minibatch order all come back)."""
     parent = small(steps=40, eval_every=10, snapshot_at=(13, 20))
-    whole = train.run(parent)
+    whole = results.run(parent)
     for step in (13, 20):  # mid-epoch and at an epoch boundary (6 batches per epoch: 18 is one, 20 is not)
-        child = train.run(parent.replace(snapshot_at=(), start_from={"run": parent.to_dict(), "step": step}))
+        child = results.run(parent.replace(snapshot_at=(), start_from={"run": parent.to_dict(), "step": step}))
         assert child["step"].iloc[0] == step - 1 and not np.isnan(child["val_loss"].iloc[0])  # the snapshot, evaluated
         cols = ["step", "lr", "momentum", "train_loss"]
         pd.testing.assert_frame_equal(child.loc[child["step"] >= step, cols].reset_index(drop=True),
@@ -173,8 +173,8 @@ def test_restart_from_snapshot_continues_the_run_exactly():
 
 def test_restart_uses_its_own_weight_decay():
     parent = small(steps=30, eval_every=10, weight_decay=1e-4, snapshot_at=(12,))
-    same = train.run(parent.replace(snapshot_at=(), start_from={"run": parent.to_dict(), "step": 12}))
-    more = train.run(parent.replace(snapshot_at=(), weight_decay=0.5, start_from={"run": parent.to_dict(), "step": 12}))
+    same = results.run(parent.replace(snapshot_at=(), start_from={"run": parent.to_dict(), "step": 12}))
+    more = results.run(parent.replace(snapshot_at=(), weight_decay=0.5, start_from={"run": parent.to_dict(), "step": 12}))
     assert same["train_loss"].iloc[1] == more["train_loss"].iloc[1]  # same state and first minibatch ...
     assert not np.allclose(same["train_loss"].iloc[3:], more["train_loss"].iloc[3:])  # ... then WD decides
 
@@ -182,11 +182,11 @@ def test_restart_uses_its_own_weight_decay():
 def test_snapshots_are_tensors_only():
     """Snapshots load with weights_only=True: nothing in them needs unpickling."""
     parent = small(steps=20, eval_every=10, snapshot_at=(7,))
-    h = train.run(parent)
-    state = cache.load_snapshot(h.attrs["cache_key"], 7)
+    results.run(parent)
+    state = results.snapshot(parent, 7)
     assert state["step"] == 7 and "model" in state and "optimizer" in state
     with pytest.raises(FileNotFoundError, match="no snapshot at step 8"):
-        cache.load_snapshot(h.attrs["cache_key"], 8)
+        results.snapshot(parent, 8)
 
 
 @pytest.mark.parametrize("changes,match", [

@@ -39,7 +39,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, NullFormatter
 from torch import nn
 
-from .. import cache, glue, models, plots, profiles, regularize, verdicts
+from .. import glue, models, plots, profiles, regularize, results, verdicts
 from .. import data as data_lib
 from ..means import mean_over_seeds
 from ..train import History, RunConfig
@@ -280,12 +280,12 @@ def _data(cfg: RunConfig) -> data_lib.Dataset:
     return _load(cfg.dataset, cfg.n_train, cfg.n_val, cfg.n_test, cfg.data_seed, cfg.device, cfg.classes)
 
 
-def final_model(cfg: RunConfig, history: History, step: int | None = None, weights: str = "model") -> nn.Module:
+def final_model(cfg: RunConfig, step: int | None = None, weights: str = "model") -> nn.Module:
     """The network of run ``cfg`` after ``step`` updates (default: the end), in eval mode; ``weights="ema"``
     gives its moving average instead."""
     data = _data(cfg)
     model = models.build(cfg.model, data.input_shape, data.num_classes, **cfg.model_kwargs).to(cfg.device)
-    model.load_state_dict(cache.load_snapshot(history.attrs["cache_key"], step or cfg.steps)[weights])
+    model.load_state_dict(results.snapshot(cfg, step or cfg.steps)[weights])
     return model.eval()
 
 
@@ -301,7 +301,7 @@ def _run_probabilities(cfg: RunConfig, history: History, step: int | None = None
     if history.attrs.get("status", "ok") != "ok":
         data = _data(cfg)
         return torch.full((len(data.y_val), data.num_classes), 1 / data.num_classes, device=data.y_val.device)
-    return val_probabilities(final_model(cfg, history, step), cfg)
+    return val_probabilities(final_model(cfg, step), cfg)
 
 
 def accuracy(probabilities: torch.Tensor, cfg: RunConfig) -> float:
@@ -469,9 +469,9 @@ PENALTY_NAMES = {"none": "none", "L2": "l2", "L1": "l1", "elastic net": "enet"} 
 PENALTY_COLORS = {"none": "0.4", "L2": "C0", "L1": "C3", "elastic net": "C2"}
 
 
-def _first_layer(cfg: RunConfig, history: History) -> np.ndarray:
+def _first_layer(cfg: RunConfig) -> np.ndarray:
     """The final weights of the MLP's first layer, (hidden units, inputs)."""
-    return cache.load_snapshot(history.attrs["cache_key"], cfg.steps)["model"]["net.1.weight"].cpu().numpy()
+    return results.snapshot(cfg, cfg.steps)["model"]["net.1.weight"].cpu().numpy()
 
 
 def penalties(profile: str, seeds=None) -> dict:
@@ -481,7 +481,7 @@ def penalties(profile: str, seeds=None) -> dict:
     runs = run_grid(grid, "L1 / L2")
     weights, first_units, rows = {}, {}, []
     for name, cfgs in grid.configs.items():
-        ws = [_first_layer(c, h) for c, h in zip(cfgs, runs[name])]
+        ws = [_first_layer(c) for c in cfgs]
         weights[name] = np.concatenate([w.ravel() for w in ws])
         first_units[name] = ws[0]  # the first seed's, drawn as images
         for c, w in zip(cfgs, ws):
@@ -616,8 +616,8 @@ def dropout_expectation(grid: Grid, runs: dict[str, list[History]], n_inputs: in
     torch.manual_seed(seed)
     rows = []
     for kind in ("vanilla dropout", "inverted dropout"):
-        cfg, h = grid.configs[kind][0], runs[kind][0]
-        model = final_model(cfg, h)
+        cfg = grid.configs[kind][0]
+        model = final_model(cfg)
         first = _dropout_layers(model)[0]
         hidden = model.net[:first](_data(cfg).x_val[:n_inputs])  # deterministic up to the first dropout
         after, rest = model.net[first + 1], model.net[first:]
@@ -714,7 +714,7 @@ def monte_carlo(grid: Grid, runs: dict[str, list[History]], max_passes: int = 10
     for cfg, h in zip(grid.configs["inverted dropout"], runs["inverted dropout"]):
         if h.attrs.get("status", "ok") != "ok":
             continue
-        model = final_model(cfg, h)
+        model = final_model(cfg)
         scaled = 100 * accuracy(val_probabilities(model, cfg), cfg)
         first = _dropout_layers(model)[0]
         hidden = model.net[:first](_data(cfg).x_val)  # deterministic up to the first dropout: computed once
