@@ -6,7 +6,7 @@ changes a run's outcome.
   shared machine cannot decide the ratio: the median of the rounds' ratios.
 * **Outcome.** Per model, one run in each precision on each of ``--seeds`` paired seeds (a seed fixes the
   initial weights and the minibatches in both precisions), at the model's setting in the ``cpu`` book (its
-  first planned run, capped at ``--steps`` steps). The per-seed differences bf16 − fp32 of the final test loss
+  first planned run that is not a range test, capped at ``--steps`` steps). The per-seed differences bf16 − fp32 of the final test loss
   and accuracy are tested by the verdict core as a claim of *no* difference, with the float32 runs' own seed
   spread (or two binomial standard errors of the test set, if larger) as the band: *equivalent* when the 90 %
   interval lies inside it, *different* when it lies beyond it — a finding to fix, not to hide.
@@ -30,12 +30,18 @@ STATUS = {verdicts.REPRODUCED: "equivalent", verdicts.NOT_REPRODUCED: "different
           verdicts.INCONCLUSIVE: "inconclusive"}
 
 
+def _range_test(schedule) -> bool:
+    return isinstance(schedule, dict) and schedule.get("name") == "range_test"
+
+
 def book_configs() -> dict[str, RunConfig]:
-    """Every model the ``cpu`` book trains, at the setting of its first planned run."""
+    """Every model the ``cpu`` book trains, at the setting of its first planned run that trains it to an end
+    (not a range test, whose final loss is that of a learning rate past divergence)."""
     out = {}
     for chapter in experiments.chapters():
         for cfg in chapter.plan("cpu"):
-            if cfg.start_from is None and cfg.init_from is None:
+            if cfg.start_from is None and cfg.init_from is None and not _range_test(cfg.lr) \
+                    and not _range_test(cfg.momentum):
                 out.setdefault(cfg.model, cfg)
     return out
 
