@@ -18,11 +18,10 @@ from ..train import RunConfig
 class Experiment:
     """One experiment: the stable ids it regenerates (``items``: figures, tables, remarks; each gets one
     verdict record, a test or an illustration), the tests among them, and ``setup(profile, seeds, **options)``,
-    which builds its runs (see :func:`configs`): those known
-    before any result (a run built from
-    another's result, such as a continuation from a snapshot or a pick re-run, is not listed). ``options``
-    names the chapter's notebook parameters besides ``profile`` and ``seeds`` that ``setup`` takes (a reader's
-    own dataset, say). An experiment with no training runs (a closed form, a toy) has no ``setup``."""
+    which builds the runs known before any result (see :func:`configs`; a run built from another's result,
+    such as a continuation from a snapshot or a pick re-run, is not listed). ``options`` names the chapter's
+    notebook parameters besides ``profile`` and ``seeds`` that ``setup`` takes (a reader's own dataset, say).
+    An experiment with no training runs (a closed form, a toy) has no ``setup``."""
     name: str
     items: tuple[str, ...]
     setup: Callable | None = None
