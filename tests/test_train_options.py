@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from hp_lib import data, models, schedules, train
+from hp_lib import data, models, results, schedules, train
 
 
 pytestmark = pytest.mark.usefixtures("isolated_home")
@@ -140,9 +140,9 @@ def test_init_from_starts_at_the_source_runs_final_weights():
     source = small(classes=(0, 1, 2, 3, 4), n_train=300, n_val=100, n_test=0, snapshot_at=(30,))
     same_task = small(classes=(0, 1, 2, 3, 4), n_train=300, n_val=100, n_test=0, init_from={"run": source.to_dict()})
     new_task = same_task.replace(classes=(5, 6, 7, 8, 9), init_from={"run": source.to_dict(), "reinit": ["net.5"]})
-    h_source, h_same = train.run(source), train.run(same_task)
+    h_source, h_same = results.run(source), results.run(same_task)
     assert h_same["val_acc"].dropna().iloc[0] == h_source["val_acc"].dropna().iloc[-1]
-    h_new = train.run(new_task)
+    h_new = results.run(new_task)
     assert h_new.attrs["status"] == "ok" and h_new["val_acc"].dropna().iloc[-1] > 0.5
 
 
