@@ -1080,19 +1080,16 @@ def early_stopping_setup(profile: str, seeds=None) -> list[RunConfig]:
     return early_stopping_selection_setup(profile) + early_stopping_scored_setup(profile, seeds)
 
 
-def tests(*ids: str) -> list[Test]:
-    return [t for t in TESTS if t.id in ids]
-
-
 # Not known before a result: the searches' picks re-run on a fresh split, the coarse-to-fine search (its range
 # comes from step 3) and the fine-tuning runs (they start from their source runs' weights).
 CHAPTER = Chapter("lecture-choosing", (
-    Experiment("early stopping", ("lecture-f14",), early_stopping_setup, tests("lecture-f14")),
-    Experiment("grid against random search", ("lecture-f15",), grid_vs_random_setup, tests("lecture-f15")),
-    Experiment("the recipe's steps 1-3", ("lecture-f18",), recipe_setup, tests("lecture-f18")),
+    Experiment("early stopping", ("lecture-f14",), early_stopping_setup, [test("lecture-f14")]),
+    Experiment("grid against random search", ("lecture-f15",), grid_vs_random_setup, [test("lecture-f15")]),
+    Experiment("the recipe's steps 1-3", ("lecture-f18",), recipe_setup, [test("lecture-f18")]),
     Experiment("coarse-to-fine search", ("lecture-f16",)),
-    Experiment("reading loss curves", ("lecture-f17",), diagnosis_setup, tests(*DIAGNOSIS_TESTS)),
+    Experiment("reading loss curves", ("lecture-f17",), diagnosis_setup, [test(i) for i in DIAGNOSIS_TESTS]),
     Experiment("update/weight ratios", ("lecture-f19", "notes-x1"), update_ratio_setup,
-               tests("lecture-f19", "notes-x1")),
-    Experiment("transfer learning", ("lecture-f28", "notes-x7"), transfer_sources, tests("lecture-f28", "notes-x7")),
+               [test("lecture-f19"), test("notes-x1")]),
+    Experiment("transfer learning", ("lecture-f28", "notes-x7"), transfer_sources,
+               [test("lecture-f28"), test("notes-x7")]),
 ))
