@@ -1,10 +1,11 @@
 """A content-addressed store of run results.
 
 The key of a result is the SHA-256 of everything that could change it: the run's config, the data's
-fingerprint, the source of the modules that compute runs (``RUN_MODULES``) and the torch version. An entry is a folder ``<key>/`` holding
-``history.csv`` and ``meta.json`` (plain text), and the run's snapshots as ``snapshot-<step>.pt`` (tensors
-only, read back with ``torch.load(..., weights_only=True)``: nothing is unpickled). It is written in a temporary folder
-and renamed into place, so an interrupted run leaves no partial entry and a reader never sees one.
+fingerprint, the source of the modules that compute runs (``RUN_MODULES``) and the torch version. An entry is
+a folder ``<key>/`` holding ``history.csv`` and ``meta.json`` (plain text), and the run's snapshots as
+``snapshot-<step>.pt`` (tensors only, read back with ``torch.load(..., weights_only=True)``: nothing is
+unpickled). It is written in a temporary folder and renamed into place, so an interrupted run leaves no partial
+entry and a reader never sees one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from . import paths
 # enter every key through their fingerprint (a hash of the arrays), so data.py need not be listed: a change
 # there matters exactly when it changes the arrays.
 RUN_MODULES = ("cache.py", "models.py", "optim.py", "regularize.py", "results.py", "schedules.py", "sequence_models.py",
-               "train.py")
+               "stacked.py", "train.py")
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,8 @@ Models take ``(N, C, L)`` or ``(N, C, H, W)`` batches as they are.
 * ``resnet20`` / ``resnet56``: the CIFAR ResNets of He et al. (2016), depth 6n+2 with n = 3 / 9 basic
   blocks per stage at 16/32/64 channels, batch norm, projection (1×1) shortcuts where the shape changes.
 * ``wrn32_4``: the author's 32-layer wide ResNet (``wide32cifar.prototxt``): the same basic blocks, 5 per
-  stage, at 16/64/256 channels; ``depth`` shrinks it (6n+2) where a CPU budget forces it (four times wider per stage instead of two, as in the author's file).
+  stage, at 16/64/256 channels (four times wider per stage instead of two, as in the author's file); ``depth``
+  shrinks it (6n+2) where a CPU budget forces it.
 * ``densenet40``: DenseNet-40 (Huang et al. 2017, as in ``genDensenet40.prototxt``): three dense blocks of 12
   BN-ReLU-conv layers with growth 12, dropout 0.2 after every convolution, 1×1 transitions with pooling;
   ``depth`` (3n+4) shrinks it.
@@ -109,7 +110,8 @@ class WithinChannelLRN(nn.Module):
 
     def forward(self, x):
         mean_sq = self.pool(x * x, self.size, stride=1, padding=self.size // 2, count_include_pad=True)
-        return x / (1 + self.alpha * mean_sq) ** self.beta
+        # (1 + αm)^-β as exp(-β log1p(αm)): about twice as fast as a power on the CPU, and as exact
+        return x * torch.exp(-self.beta * torch.log1p(self.alpha * mean_sq))
 
 
 class ThreeLayerNet(nn.Module):

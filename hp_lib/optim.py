@@ -29,7 +29,8 @@ from typing import Callable, Iterable, Iterator
 
 import torch
 
-__all__ = ["SGD", "AdaGrad", "RMSProp", "Adadelta", "Adam", "AMSGrad", "AdamW", "Adamax", "Nadam", "trajectory"]
+__all__ = ["SGD", "AdaGrad", "RMSProp", "Adadelta", "Adam", "AMSGrad", "AdamW", "Adamax", "Nadam", "MemberSGD",
+           "trajectory"]
 
 SGD_FORMS = ("torch", "velocity")
 
@@ -542,6 +543,68 @@ class Nadam(_Optimizer):
             denom = v.div(1 - beta2 ** t).sqrt().add_(eps)          # √(v / (1 - β₂ᵗ)) + ε
             p.addcdiv_(g, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product))
             p.addcdiv_(m, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+        return loss
+
+
+# ----------------------------------------------------------------------------------------------------------
+# many runs' SGD in one optimizer (stacked runs)
+
+class MemberSGD(_Optimizer):
+    r""":class:`SGD` (PyTorch's form, ``dampening=0``) for the parameters of :mod:`hp_lib.stacked` models, whose
+    first dimension holds ``members`` runs one after the other: every member has its own learning rate
+    :math:`\eta_k`, momentum :math:`\mu_k` and weight decay :math:`\lambda_k` (tensors of ``members`` values),
+    times its parameter group's ``lr_mult`` and ``decay_mult``; each member's update is the one
+    ``torch.optim.SGD`` makes for its own run,
+
+    .. math::
+
+        g = \nabla f + \lambda_k\,\theta, \qquad b \leftarrow \mu_k\,b + g, \qquad
+        \theta \leftarrow \theta - \eta_k\,(g + \mu_k b \;\text{(Nesterov)}\;\text{or}\; b).
+
+    As torch's, a member whose momentum is 0 at a step leaves its buffer as it is and steps by :math:`g`.
+    ``set(lr=..., momentum=...)`` changes the members' values (schedules); a member with learning rate 0 and
+    no momentum stays where it is (a frozen member).
+    """
+
+    def __init__(self, params: Iterable, members: int, lr: torch.Tensor, momentum: torch.Tensor,
+                 weight_decay: torch.Tensor, nesterov: bool = False) -> None:
+        super().__init__(params, dict(lr_mult=1.0, decay_mult=1.0))
+        self.members, self.nesterov = members, nesterov
+        self.lr, self.momentum = torch.as_tensor(lr).clone(), torch.as_tensor(momentum).clone()
+        self.weight_decay = torch.as_tensor(weight_decay).clone()
+        for name, values in (("lr", self.lr), ("momentum", self.momentum), ("weight_decay", self.weight_decay)):
+            if values.shape != (members,):
+                raise ValueError(f"{name} needs one value per member ({members}), got shape {tuple(values.shape)}")
+
+    def set(self, lr: torch.Tensor | None = None, momentum: torch.Tensor | None = None) -> None:
+        if lr is not None:
+            self.lr.copy_(torch.as_tensor(lr))
+        if momentum is not None:
+            self.momentum.copy_(torch.as_tensor(momentum))
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        loss = self._evaluate(closure)
+        moving = bool((self.momentum != 0).all())  # else: the members at momentum 0 step by g, buffers kept
+        for group, p, state in self._params_with_grad():
+            # views with the members on their own first axis: (K, block, ...); values broadcast over them
+            theta, grad = p.unflatten(0, (self.members, -1)), p.grad.unflatten(0, (self.members, -1))
+            per_member = (self.members,) + (1,) * (theta.dim() - 1)
+            lr = (self.lr * group["lr_mult"]).to(p).view(per_member)
+            mu = self.momentum.to(p).view(per_member)
+            g = grad + (self.weight_decay * group["decay_mult"]).to(p).view(per_member) * theta  # g ← ∇f + λθ
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = torch.zeros_like(theta)
+            b = state["momentum_buffer"]
+            if moving:
+                b.mul_(mu).add_(g)                                  # b ← μb + g (first step: b = g)
+            else:
+                keep = (mu != 0).expand_as(b)
+                b.copy_(torch.where(keep, mu * b + g, b))
+            d = g + mu * b if self.nesterov else b                  # Nesterov: g + μb
+            if not moving:
+                d = torch.where((mu != 0).expand_as(d), d, g)
+            theta.sub_(lr * d)                                      # θ ← θ - η·d
         return loss
 
 

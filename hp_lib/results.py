@@ -2,14 +2,15 @@
 
 :func:`key` names a config's result (the SHA-256 of the config, the data's fingerprint, the source of the modules
 that compute runs and the torch version: :func:`hp_lib.cache.key`); :func:`lookup` reads it, :func:`run` trains
-the config if it is not stored yet (after the run it continues or fine-tunes) and stores it, :func:`snapshot`
+the config if it is not stored yet (after the run it continues or fine-tunes) and stores it, :func:`run_stack`
+does the same for runs that train as one stack (:mod:`hp_lib.stacked`), each stored as its own run; :func:`snapshot`
 loads the training state a stored run kept. :mod:`hp_lib.cache` keeps the entries on disk; the training loop
 (:mod:`hp_lib.train`) knows nothing of either.
 """
 
 from __future__ import annotations
 
-from . import cache, progress
+from . import cache, progress, stacked
 from .train import History, RunConfig, load_data, train
 
 
@@ -53,3 +54,23 @@ def run(cfg: RunConfig) -> History:
     progress.report(f"{cfg.model}/{cfg.dataset} seed {cfg.seed}", cached=cached)
     history.attrs["cache_key"] = k
     return history
+
+
+def run_stack(cfgs: list[RunConfig]) -> list[History]:
+    """``run`` for configs of one :func:`hp_lib.stacked.group_key`: those not stored yet train as one stack
+    (alone, if only one is missing) and each is stored under its own key."""
+    data = load_data(cfgs[0])
+    keys = [cache.key(c.to_dict(), data.fingerprint) for c in cfgs]
+    histories = [cache.load(k) for k in keys]
+    missing = [i for i, h in enumerate(histories) if h is None]
+    if len(missing) == 1:
+        histories[missing[0]] = run(cfgs[missing[0]])
+    elif missing:
+        for i, history in zip(missing, stacked.train([cfgs[i] for i in missing], data)):
+            cache.save(keys[i], history, cfgs[i].to_dict())
+            histories[i] = history
+    for i, (cfg, history) in enumerate(zip(cfgs, histories)):
+        if len(missing) != 1 or i not in missing:  # run() reported its own
+            progress.report(f"{cfg.model}/{cfg.dataset} seed {cfg.seed}", cached=i not in missing)
+        history.attrs["cache_key"] = keys[i]
+    return histories

@@ -7,6 +7,10 @@
 * A run that continues another from its snapshot waits for that run: parents are computed in a first wave.
 * :func:`prefetch` starts a chapter's runs ahead of the cells that need them, so that the plotting and the
   gaps between a chapter's experiments overlap with training instead of leaving a core idle.
+* Runs that can train as one stacked model (:mod:`hp_lib.stacked`: the seeds of a configuration, grids over
+  the learning rate, momentum or weight decay) go to a worker together, up to :data:`STACK_SIZE` at a time,
+  grouped the same way for the same runs. Runs whose training time a chapter reads go alone (``stack=False``):
+  a stack's members share its clock.
 
 Each worker trains with ``cfg.threads`` threads; ``workers`` defaults to as many as the cores allow.
 Results come back in the order of the configs.
@@ -34,13 +38,16 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import progress, results
-from .results import run as run_one
+from . import progress, results, stacked
+from .results import run as run_one, run_stack
 from .train import History, RunConfig
 
 _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
 _pending: dict[str, Future] = {}  # config (as JSON) -> its run, started ahead by prefetch()
+_alone: set[str] = set()  # configs (as JSON) that train one by one: a chapter reads their training time
+
+STACK_SIZE = 8  # members per stack: benchmarks/stacked.py measured more per-member throughput at 8 than at 4
 
 # relative cost of one training sample per model (measured on MNIST-1D), to start the longest runs first
 MODEL_COST = {"mlp": 0.3, "three_layer": 1.0, "lenet": 2.0, "resnet20": 4.0, "resnet56": 10.0, "wrn32_4": 10.0,
@@ -65,6 +72,15 @@ def cost(cfg: RunConfig) -> float:
     return cfg.steps * cfg.batch_size * MODEL_COST.get(cfg.model, 4.0)
 
 
+def stacks(configs: list[RunConfig], stack: bool = True) -> list[list[RunConfig]]:
+    """``configs`` as the tasks a worker trains, longest first: stacks of runs that train as one model (with
+    ``stack``, for the runs not marked to go alone), else one run each."""
+    alone = [c for c in configs if not stack or _ident(c) in _alone]
+    together = [c for c in configs if stack and _ident(c) not in _alone]
+    tasks = [[c] for c in alone] + stacked.groups(together, STACK_SIZE)
+    return sorted(tasks, key=lambda task: -sum(cost(c) for c in task))
+
+
 def _ident(cfg: RunConfig) -> str:
     return json.dumps(cfg.to_dict(), sort_keys=True)
 
@@ -78,11 +94,14 @@ def dependencies(cfg: RunConfig) -> list[RunConfig]:
     return deps
 
 
-def prefetch(configs: list[RunConfig], workers: int | None = None) -> int:
+def prefetch(configs: list[RunConfig], workers: int | None = None, stack: bool = True) -> int:
     """Start the runs of ``configs`` that are not cached yet in the worker pool, longest first, and return at
     once (the number started). A later :func:`run` of any of them waits for that run instead of starting it
-    again. A chapter calls this first with every config it will need. Runs that start from a run not cached
-    yet (``start_from``, ``init_from``) are left to :func:`run`, which computes that run first."""
+    again. A chapter calls this first with every config it will need; ``stack=False`` for runs whose training
+    time it reads (they then train alone here and in :func:`run`). Runs that start from a run not cached yet
+    (``start_from``, ``init_from``) are left to :func:`run`, which computes that run first."""
+    if not stack:
+        _alone.update(_ident(c) for c in configs)
     todo: dict[str, RunConfig] = {}
     for cfg in configs:
         k = _ident(cfg)
@@ -91,9 +110,10 @@ def prefetch(configs: list[RunConfig], workers: int | None = None) -> int:
         if results.lookup(cfg) is None:
             todo[k] = cfg
     if todo:
-        pool = _get_pool(workers or default_workers(list(todo.values())))
-        for k, cfg in sorted(todo.items(), key=lambda item: -cost(item[1])):
-            _pending[k] = _submit(pool, cfg)
+        tasks = stacks(list(todo.values()), stack)
+        pool = _get_pool(workers or default_workers([task[0] for task in tasks]))
+        for task in tasks:
+            _pending.update(zip(map(_ident, task), _submit(pool, task)))
     return len(todo)
 
 
@@ -135,31 +155,58 @@ def _get_pool(workers: int):
     return _pool
 
 
-def _submit(pool: ProcessPoolExecutor, cfg: RunConfig) -> Future:
-    """Train ``cfg`` in a worker under this process's ``HP_BOOK_*`` settings (where the cache and the data
-    are): a pool outlives changes to them, and its workers would otherwise keep those they started with."""
+def _submit(pool: ProcessPoolExecutor, task: list[RunConfig]) -> list[Future]:
+    """Train ``task`` (one run, or runs that stack) in a worker under this process's ``HP_BOOK_*`` settings
+    (where the cache and the data are): a pool outlives changes to them, and its workers would otherwise keep
+    those they started with. One future per run."""
     settings = {k: v for k, v in os.environ.items() if k.startswith("HP_BOOK_")}
     if isinstance(pool, ProcessPoolExecutor):
-        return pool.submit(_run_with_settings, cfg, settings)
-    return pool.submit(_run_with_settings, cfg, settings, cpus=cfg.threads)
+        whole = pool.submit(_run_with_settings, task, settings)
+    else:
+        whole = pool.submit(_run_with_settings, task, settings, cpus=task[0].threads)
+    return [_member(whole, i) for i in range(len(task))]
 
 
-def _run_with_settings(cfg: RunConfig, settings: dict[str, str]) -> History:
+def _member(whole: Future, i: int) -> Future:
+    """The future of the ``i``-th run of a task's future (which gives the list of their histories)."""
+    member: Future = Future()
+    member.task = whole  # what cancelling it means
+
+    def done(f: Future) -> None:
+        if member.cancelled():
+            return
+        if f.cancelled():
+            member.cancel()
+        elif f.exception() is not None:
+            member.set_exception(f.exception())
+        else:
+            member.set_result(f.result()[i])
+
+    whole.add_done_callback(done)
+    return member
+
+
+def _run_with_settings(task: list[RunConfig], settings: dict[str, str]) -> list[History]:
     for k in [k for k in os.environ if k.startswith("HP_BOOK_") and k not in settings]:
         del os.environ[k]
     os.environ.update(settings)
-    return _train(cfg)
+    return _train(task)
 
 
-def _train(cfg: RunConfig) -> History:
+def _train(task: list[RunConfig]) -> list[History]:
+    def train_task():
+        return [run_one(task[0])] if len(task) == 1 else run_stack(task)
+
     folder = _slots()
     if folder is None:
-        return run_one(cfg)
+        return train_task()
     # chapters side by side may ask for the same run: the first to lock it computes it, the others then
-    # read it from the cache
-    with _lock(folder / "runs" / f"{results.key(cfg)}.lock", wait=True):
-        with core_slot(cfg.threads):
-            return run_one(cfg)
+    # read it from the cache (locks taken in one global order, so that two stacks cannot wait for each other)
+    with contextlib.ExitStack() as held:
+        for k in sorted({results.key(cfg) for cfg in task}):
+            held.enter_context(_lock(folder / "runs" / f"{k}.lock", wait=True))
+        with core_slot(task[0].threads):
+            return train_task()
 
 
 def _slots() -> Path | None:
@@ -226,7 +273,9 @@ def _shutdown() -> None:
         _pool.shutdown(cancel_futures=True)
 
 
-def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs") -> list[History]:
+def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs", stack: bool = True) -> list[History]:
+    """The Histories of ``configs``, in their order: from the cache, from the runs :func:`prefetch` started, or
+    trained now (in stacks, unless ``stack=False``; runs they continue from first)."""
     configs = list(configs)
     # a run prefetch() started is collected from its worker below (which reports it), not looked up here
     results: list[History | None] = [None if _ident(c) in _pending else lookup(c) for c in configs]
@@ -237,33 +286,37 @@ def run(configs: list[RunConfig], workers: int | None = None, desc: str = "runs"
     waves = [[p for p in parents.values() if lookup(p) is None], [configs[i] for i in missing]]
     workers = workers or default_workers([configs[i] for i in missing])
     done: dict[int, History] = {}
-    with progress.bar(total=len(missing) + len(waves[0]), desc=desc) as bar:
+    with progress.bar(total=len({_ident(c) for c in waves[1]}) + len(waves[0]), desc=desc) as bar:
         for wave_no, wave in enumerate(waves):
             if not wave:
                 continue
-            started = {j: _pending.pop(_ident(cfg)) for j, cfg in enumerate(wave) if _ident(cfg) in _pending}
-            in_process = os.environ.get("HP_BOOK_EXECUTOR", "local") == "local" and (workers == 1 or len(wave) == 1)
+            unique = {_ident(cfg): cfg for cfg in wave}
+            started = {k: _pending.pop(k) for k in unique if k in _pending}
+            tasks = stacks([cfg for k, cfg in unique.items() if k not in started], stack)
+            in_process = os.environ.get("HP_BOOK_EXECUTOR", "local") == "local" and (workers == 1 or len(tasks) == 1)
+            by_ident: dict[str, History] = {}
             if not started and in_process:
-                histories = []
-                for cfg in wave:
-                    histories.append(_train(cfg))
-                    bar.update()
+                for task in tasks:
+                    for cfg, history in zip(task, _train(task)):
+                        by_ident[_ident(cfg)] = history
+                        bar.update()
             else:
                 pool = _get_pool(workers)
-                rest = sorted((j for j in range(len(wave)) if j not in started), key=lambda j: -cost(wave[j]))
-                futures = {**{f: j for j, f in started.items()}, **{_submit(pool, wave[j]): j for j in rest}}
-                histories = [None] * len(wave)
+                futures = {f: k for k, f in started.items()}
+                for task in tasks:
+                    futures.update({f: _ident(cfg) for cfg, f in zip(task, _submit(pool, task))})
                 try:
                     for f in as_completed(futures):
-                        histories[futures[f]] = f.result()
+                        by_ident[futures[f]] = f.result()
                         bar.update()
                 except KeyboardInterrupt:
                     _stop_pool()
                     raise
                 except BaseException:  # a failed run: leave nothing queued behind it
                     for f in futures:
-                        f.cancel()
+                        f.task.cancel()
                     raise
+            histories = [by_ident[_ident(cfg)] for cfg in wave]
             if wave_no == 1:
                 done = dict(zip(missing, histories))
     return [done.get(i, h) for i, h in enumerate(results)]

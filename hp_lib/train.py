@@ -1,9 +1,11 @@
 """The training loop: one plain config in, one tidy ``History`` out.
 
-Everything a run depends on is in :class:`RunConfig` (airbench style): it is also the cache key. The loop knows no
-cache (:mod:`hp_lib.results` stores what it returns) and reads top to bottom like nanoGPT's: build data and model, then for every step set the scheduled LR and
-momentum, take a minibatch by indexing tensors (no DataLoader: the data is already in memory), step,
-and every ``eval_every`` steps evaluate. A non-finite loss stops the run and marks it ``diverged``.
+Everything a run depends on is in :class:`RunConfig` (airbench style): it is also the cache key. The loop knows
+no cache (:mod:`hp_lib.results` stores what it returns) and reads top to bottom like nanoGPT's: build data and
+model, then for every step set the scheduled LR and momentum, take a minibatch by indexing tensors (no
+DataLoader: the data is already in memory), step, and every ``eval_every`` steps evaluate. A non-finite loss
+stops the run and marks it ``diverged``. (:mod:`hp_lib.stacked` trains several runs as one model, each with
+the History this loop would give it.)
 
 The ``History`` is a pandas DataFrame with one row per logged step and the columns ``step, epoch, lr,
 momentum, train_loss`` (mean minibatch loss since the previous row) and, on evaluation rows, ``val_loss,

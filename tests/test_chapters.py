@@ -85,3 +85,25 @@ def test_publish_writes_one_record_per_item_in_the_declared_order_and_refuses_a_
         chapter.publish({i: shown[i] for i in ("toy-a", "toy-b")}, "smoke")
     with pytest.raises(ValueError, match=r"undeclared items \['toy-d'\]"):
         chapter.publish({**shown, "toy-d": verdicts.illustration("toy-d", "shown")}, "smoke")
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu"])
+def test_a_run_whose_training_time_a_chapter_reads_is_never_stacked_by_another(profile):
+    """A timed experiment's runs train alone; a run two chapters share must then be timed in both, or the
+    chapter that reads its time could read a stack's shared clock."""
+    timed, stacked = set(), set()
+    for chapter in experiments.chapters():
+        for is_timed, into in ((True, timed), (False, stacked)):
+            into.update(json.dumps(c.to_dict(), sort_keys=True) for c in chapter.plan(profile, timed=is_timed))
+    assert timed and not timed & stacked
+
+
+def test_prefetch_starts_the_timed_experiments_runs_alone(monkeypatch):
+    from hp_lib import sweep
+    from hp_lib.experiments import smith_weight_decay as ex
+
+    calls = []
+    monkeypatch.setattr(sweep, "prefetch", lambda cfgs, stack=True: calls.append((stack, len(cfgs))) or len(cfgs))
+    started = ex.CHAPTER.prefetch("smoke")
+    assert calls == [(False, len(ex.CHAPTER.plan("smoke", timed=True))), (True, len(ex.CHAPTER.plan("smoke", timed=False)))]
+    assert started == len(ex.CHAPTER.plan("smoke")) and calls[0][1] > 0

@@ -34,6 +34,7 @@ def test_checklist_on_named_model_and_data_is_cached(monkeypatch):
     assert report.recommendation["weight_decay"] in checklist.SHALLOW_WDS  # a 3-layer MLP is shallow
     from hp_lib import sweep
     monkeypatch.setattr(sweep, "run_one", lambda cfg: pytest.fail("a cached run was trained again"))
+    monkeypatch.setattr(sweep, "run_stack", lambda cfgs: pytest.fail("cached runs were trained again"))
     again = checklist.run("mlp", "digits", n_train=400, n_val=200, **SMALL)
     assert again.recommendation == report.recommendation
 

@@ -40,6 +40,7 @@ def test_cached_results_start_no_worker(monkeypatch):
     first = sweep.run(configs, workers=1)
     monkeypatch.setattr(sweep, "_get_pool", lambda workers: pytest.fail("a worker pool was started"))
     monkeypatch.setattr(sweep, "run_one", lambda cfg: pytest.fail("a cached config was trained again"))
+    monkeypatch.setattr(sweep, "run_stack", lambda cfgs: pytest.fail("cached configs were trained again"))
     again = sweep.run(configs, workers=2)
     for a, b in zip(first, again):
         assert a.attrs["cache_key"] == b.attrs["cache_key"]
@@ -154,7 +155,7 @@ def test_a_run_asked_for_side_by_side_is_trained_once(tmp_path, monkeypatch):
     trained, real_train = [], train.train
     monkeypatch.setattr(stored, "train", lambda cfg, *a, **k: trained.append(cfg) or real_train(cfg, *a, **k))
     cfg, histories = small(), []
-    callers = [threading.Thread(target=lambda: histories.append(sweep._train(cfg))) for _ in range(2)]
+    callers = [threading.Thread(target=lambda: histories.extend(sweep._train([cfg]))) for _ in range(2)]
     for t in callers:
         t.start()
     for t in callers:

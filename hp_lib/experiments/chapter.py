@@ -1,7 +1,7 @@
 """A chapter as data: the experiments it runs, each declared once with the items it makes and the tests it decides.
 
 Everything else about a chapter is derived from its list of :class:`Experiment`: the runs to start ahead
-(:meth:`Chapter.plan`), its tests (:attr:`Chapter.tests`), the stable ids its page carries, and its verdict
+(:meth:`Chapter.plan`, started by :meth:`Chapter.prefetch`), its tests (:attr:`Chapter.tests`), the stable ids its page carries, and its verdict
 table (:meth:`Chapter.publish`, in the declared order, refusing a chapter that lacks a record or adds one).
 """
 
@@ -21,12 +21,15 @@ class Experiment:
     which builds the runs known before any result (see :func:`configs`; a run built from another's result,
     such as a continuation from a snapshot or a pick re-run, is not listed). ``options`` names the chapter's
     notebook parameters besides ``profile`` and ``seeds`` that ``setup`` takes (a reader's own dataset, say).
-    An experiment with no training runs (a closed form, a toy) has no ``setup``."""
+    An experiment with no training runs (a closed form, a toy) has no ``setup``. ``timed``: its figures read
+    the runs' training time, so they train one by one (:mod:`hp_lib.sweep`), never as members of a stack.
+    """
     name: str
     items: tuple[str, ...]
     setup: Callable | None = None
     tests: tuple = ()  # of common.Test / common.AllOf
     options: tuple[str, ...] = ()
+    timed: bool = False
 
     def __post_init__(self):
         # a part of a claim in several parts carries the claim's id and a suffix (lecture-f17-plateau)
@@ -56,14 +59,23 @@ class Chapter:
     def tests(self) -> list:
         return [t for e in self.experiments for t in e.tests]
 
-    def plan(self, profile: str, seeds=None, **options) -> list[RunConfig]:
-        """Every run of the chapter known before any result, each once, for :func:`hp_lib.sweep.prefetch`."""
+    def plan(self, profile: str, seeds=None, timed: bool | None = None, **options) -> list[RunConfig]:
+        """Every run of the chapter known before any result, each once (with ``timed``, only those of the
+        experiments whose ``timed`` is that)."""
         planned: dict[str, RunConfig] = {}
         for e in self.experiments:
-            if e.setup is not None:
+            if e.setup is not None and timed in (None, e.timed):
                 for cfg in configs(e.setup(profile, seeds, **{k: options.get(k) for k in e.options})):
                     planned.setdefault(repr(cfg.to_dict()), cfg)
         return list(planned.values())
+
+    def prefetch(self, profile: str, seeds=None, **options) -> int:
+        """Start every run of :meth:`plan` (:func:`hp_lib.sweep.prefetch`): the timed experiments' alone, the
+        others in stacks. The number started."""
+        from .. import sweep
+
+        return (sweep.prefetch(self.plan(profile, seeds, timed=True, **options), stack=False)
+                + sweep.prefetch(self.plan(profile, seeds, timed=False, **options)))
 
     def publish(self, judged: dict[str, verdicts.Verdict] | list[verdicts.Verdict], profile: str) -> None:
         """End the chapter: its verdict table and records, one per item in the declared order."""

@@ -115,7 +115,8 @@ def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
 
 
 CHAPTER = Chapter("smith-batch-size", (
-    Experiment("batch sizes at equal training time", ("smith-fig-6a", "smith-fig-6b", "smith-remark-4"), setup, TESTS),
+    Experiment("batch sizes at equal training time", ("smith-fig-6a", "smith-fig-6b", "smith-remark-4"), setup, TESTS,
+               timed=True),
 ))
 
 

@@ -576,7 +576,8 @@ CHAPTER = Chapter("smith-momentum", (
                tests_of("smith-fig-7c")),
     Experiment("momentum under a step schedule", ("smith-fig-7d",), step_momentum_setup, tests_of("smith-fig-7d")),
     Experiment("momentum under 1cycle", ("smith-fig-8a",), one_cycle_momentum_setup, tests_of("smith-fig-8a")),
-    Experiment("cyclical momentum over batch sizes", ("smith-fig-8b",), batch_size_cm_setup, tests_of("smith-fig-8b")),
+    Experiment("cyclical momentum over batch sizes", ("smith-fig-8b",), batch_size_cm_setup, tests_of("smith-fig-8b"),
+               timed=True),  # plotted against training time
     Experiment("Table 1: cyclical and constant LR and momentum", ("smith-table-1", "smith-remark-5"), table_1_setup,
                tests_of("smith-table-1", "smith-remark-5")),
 ))

@@ -215,13 +215,14 @@ def tests(*ids: str) -> list[Test]:
 
 
 CHAPTER = Chapter("smith-weight-decay", (
+    # timed: Fig. 12 sets the training time of its searches from a snapshot against these runs' (glue_cost)
     Experiment("weight decay at a constant LR", ("smith-fig-9a", "smith-fig-9b"), constant_lr_setup,
-               tests("smith-fig-9a", "smith-fig-9b")),
+               tests("smith-fig-9a", "smith-fig-9b"), timed=True),
     Experiment("weight decay under a cyclical LR", ("smith-fig-10a", "smith-fig-10b"), cyclical_setup,
                tests("smith-fig-10a", "smith-fig-10b")),
     Experiment("weight decay on a ResNet at a constant LR", ("smith-fig-11a",), resnet_setup, tests("smith-fig-11a")),
     Experiment("weight decay in LR range tests on a ResNet", ("smith-fig-11b",), resnet_range_setup,
-               tests("smith-fig-11b")),
+               tests("smith-fig-11b"), timed=True),
     # continuations from Figs. 9's and 11b's snapshots: their runs wait for the parents (restarts())
     Experiment("weight decay searched from a snapshot", ("smith-fig-12a", "smith-fig-12b"), None,
                tests("smith-fig-12a", "smith-fig-12b")),
