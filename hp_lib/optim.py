@@ -570,17 +570,19 @@ class MemberSGD(_Optimizer):
                  weight_decay: torch.Tensor, nesterov: bool = False) -> None:
         super().__init__(params, dict(lr_mult=1.0, decay_mult=1.0))
         self.members, self.nesterov = members, nesterov
-        self.lr, self.momentum = torch.as_tensor(lr).clone(), torch.as_tensor(momentum).clone()
-        self.weight_decay = torch.as_tensor(weight_decay).clone()
+        device = self.param_groups[0]["params"][0].device  # the values live with the parameters
+        self.lr, self.momentum, self.weight_decay = (torch.as_tensor(v, dtype=torch.float32).to(device).clone()
+                                                     for v in (lr, momentum, weight_decay))
         for name, values in (("lr", self.lr), ("momentum", self.momentum), ("weight_decay", self.weight_decay)):
             if values.shape != (members,):
                 raise ValueError(f"{name} needs one value per member ({members}), got shape {tuple(values.shape)}")
 
-    def set(self, lr: torch.Tensor | None = None, momentum: torch.Tensor | None = None) -> None:
+    def set(self, lr=None, momentum=None) -> None:
+        """New values of the members' learning rates or momenta (sequences of ``members`` numbers)."""
         if lr is not None:
-            self.lr.copy_(torch.as_tensor(lr))
+            self.lr.copy_(torch.as_tensor(lr, dtype=torch.float32))
         if momentum is not None:
-            self.momentum.copy_(torch.as_tensor(momentum))
+            self.momentum.copy_(torch.as_tensor(momentum, dtype=torch.float32))
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:

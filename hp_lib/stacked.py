@@ -16,7 +16,7 @@ as diverged; the others go on. Its ``time`` column and ``seconds`` are the membe
 
 Runs stack when :func:`stackable`: plain SGD on the convolutional models and the MLP, without what draws
 random numbers during training (dropout, DropConnect, stochastic depth, augmentation) and without snapshots,
-EMA, L1, an LR plateau or update logging. Everything else trains one run at a time.
+EMA, L1, an LR plateau, update logging or ``torch.compile``. Everything else trains one run at a time.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def stackable(cfg: RunConfig) -> bool:
     return (cfg.model in STACKABLE_MODELS and cfg.optimizer == "sgd" and not cfg.optimizer_kwargs
             and not random_layers and not cfg.augment and cfg.l1 == 0 and cfg.ema is None and cfg.lr_plateau is None
             and not cfg.snapshot_at and cfg.start_from is None and cfg.init_from is None
-            and not cfg.log_update_ratio and not cfg.compile and torch.device(cfg.device).type == "cpu")
+            and not cfg.log_update_ratio and not cfg.compile)
 
 
 def nesterov(cfg: RunConfig) -> bool:
@@ -137,7 +137,8 @@ def evaluate(model, members: int, x, y, batch_size: int = 500, precision=None) -
     :func:`hp_lib.train.evaluate` for one run)."""
     was_training = model.training
     model.eval()
-    loss_sum, correct = torch.zeros(members, dtype=torch.float64), torch.zeros(members, dtype=torch.int64)
+    loss_sum = torch.zeros(members, dtype=torch.float64, device=y.device)
+    correct = torch.zeros(members, dtype=torch.int64, device=y.device)
     for i in range(0, len(y), batch_size):
         xb, yb = x[i:i + batch_size], y[i:i + batch_size]
         with precision:
@@ -147,7 +148,7 @@ def evaluate(model, members: int, x, y, batch_size: int = 500, precision=None) -
         loss_sum += F.cross_entropy(logits.permute(0, 2, 1), target, reduction="none").sum(0).double()
         correct += (logits.argmax(2) == target).sum(0)
     model.train(was_training)
-    return [(loss_sum[k].item() / y.numel(), correct[k].item() / y.numel()) for k in range(members)]
+    return [(s / y.numel(), c / y.numel()) for s, c in zip(loss_sum.tolist(), correct.tolist())]
 
 
 def train(cfgs: list[RunConfig], data: data_lib.Dataset | None = None) -> list[History]:
@@ -179,7 +180,8 @@ def train(cfgs: list[RunConfig], data: data_lib.Dataset | None = None) -> list[H
 
     rows: list[list[dict]] = [[] for _ in cfgs]
     windows: list[list[torch.Tensor]] = [[] for _ in cfgs]
-    active = torch.ones(k_members, dtype=torch.bool)
+    active = [True] * k_members
+    live = torch.ones(k_members, dtype=torch.bool, device=data.y_train.device)  # active, where the losses are
     diverged_step: list[int | None] = [None] * k_members
     orders: list[torch.Tensor] = []
     start = time.perf_counter()
@@ -199,14 +201,14 @@ def train(cfgs: list[RunConfig], data: data_lib.Dataset | None = None) -> list[H
     model.train()
     for step in range(cfg.steps):
         if step % batches_per_epoch == 0:
-            orders = [torch.randperm(n, generator=g) for g in generators]
+            orders = [torch.randperm(n, generator=g).to(data.y_train.device) for g in generators]
         if step % cfg.eval_every == 0:
             train_seconds += time.perf_counter() - tic
             eval_rows(step)
             tic = time.perf_counter()
-        lrs = torch.tensor([f(step) for f in lr_at])
-        momenta = torch.tensor([f(step) for f in momentum_at])
-        optimizer.set(lr=torch.where(active, lrs, 0.0), momentum=torch.where(active, momenta, 0.0))
+        lrs, momenta = [f(step) for f in lr_at], [f(step) for f in momentum_at]
+        optimizer.set(lr=[lr if a else 0.0 for lr, a in zip(lrs, active)],
+                      momentum=[mu if a else 0.0 for mu, a in zip(momenta, active)])
         idx = [order[(step % batches_per_epoch) * cfg.batch_size:][:cfg.batch_size] for order in orders]
         x = _side_by_side([data.x_train[i] for i in idx])
         y = torch.stack([data.y_train[i] for i in idx], 1)                 # (N, K)
@@ -214,7 +216,7 @@ def train(cfgs: list[RunConfig], data: data_lib.Dataset | None = None) -> list[H
             logits = model(x).float().view(len(y), k_members, -1)
         losses = F.cross_entropy(logits.permute(0, 2, 1), y, reduction="none").mean(0)  # each member's loss
         optimizer.zero_grad(set_to_none=True)
-        losses[active].sum().backward()
+        losses[live].sum().backward()
         optimizer.step()
 
         log_row = (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps
@@ -225,12 +227,12 @@ def train(cfgs: list[RunConfig], data: data_lib.Dataset | None = None) -> list[H
             if log_row:
                 train_loss = torch.stack(windows[k]).mean().item()
                 windows[k] = []
-                rows[k].append({"step": step, "epoch": (step + 1) / batches_per_epoch, "lr": lrs[k].item(),
-                                "momentum": momenta[k].item(), "train_loss": train_loss})
+                rows[k].append({"step": step, "epoch": (step + 1) / batches_per_epoch, "lr": lrs[k],
+                                "momentum": momenta[k], "train_loss": train_loss})
                 if not math.isfinite(train_loss):
-                    active[k], diverged_step[k] = False, step
+                    active[k], live[k], diverged_step[k] = False, False, step
                     _zero_member(model, optimizer, k, k_members)
-        if not active.any():
+        if not any(active):
             break
     train_seconds += time.perf_counter() - tic
     eval_rows(cfg.steps)
