@@ -5,10 +5,15 @@ validation set at every ``eval_every``, and over an equal training subset where 
 and the averaged weights' where ``ema`` does). The time then follows from a GPU's bf16 peak and a utilization,
 which is assumed, not measured: the estimate is given for several.
 
+Stacking (:mod:`hp_lib.stacked`) does not change the FLOPs; it changes how busy the GPU is, which
+``benchmarks/gpu_step.py`` measures. This script reports the share of the FLOPs in runs that train in stacks of
+two or more (as the sweep groups each chapter's runs).
+
 Not counted: the checklist chapter and the coarse-to-fine and fine-tuning runs of "choosing
 hyper-parameters", whose configs depend on earlier results (their share is small: a few short runs each).
 
-Prints one JSON line: ``{"bench": "full_estimate", "runs", "pflop", "hours": {gpu: {utilization: hours}}}``.
+Prints one JSON line: ``{"bench": "full_estimate", "runs", "pflop", "stacked_share", "hours": {gpu: {utilization:
+hours}}}``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from hp_lib import experiments, models
+from hp_lib import experiments, models, sweep
 from hp_lib.train import RunConfig, load_data
 
 IMAGES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10)}
@@ -70,6 +75,21 @@ def run_flops(cfg: RunConfig) -> float:
     return training + evaluations * passes * n_val * per_sample
 
 
+def stacked_share() -> float:
+    """The share of the FLOPs in runs that train as members of a stack of two or more, each chapter's runs
+    grouped as :func:`hp_lib.sweep.stacks` groups them (a timed experiment's runs alone)."""
+    stacked, total = {}, {}
+    for chapter in experiments.chapters():
+        for timed in (True, False):
+            for task in sweep.stacks(chapter.plan("full", timed=timed), stack=not timed):
+                for cfg in task:
+                    key = json.dumps(cfg.to_dict(), sort_keys=True)
+                    total[key] = run_flops(cfg)
+                    if len(task) > 1:
+                        stacked[key] = total[key]
+    return sum(stacked.values()) / sum(total.values())
+
+
 def main():
     argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     configs = full_configs()
@@ -81,9 +101,11 @@ def main():
              for gpu, peak in GPUS_BF16_TFLOPS.items()}
     for model, f in sorted(by_model.items(), key=lambda item: -item[1]):
         print(f"{model:12s} {f / 1e15:9.1f} PFLOP")
-    print(f"{len(configs)} runs, {total / 1e15:.0f} PFLOP: " +
+    share = stacked_share()
+    print(f"{len(configs)} runs, {total / 1e15:.0f} PFLOP ({share:.0%} of them in stacked runs): " +
           ", ".join(f"{gpu} {h['25%']} h at 25 % of its bf16 peak" for gpu, h in hours.items()))
     print(json.dumps({"bench": "full_estimate", "runs": len(configs), "pflop": round(total / 1e15, 1),
+                      "stacked_share": round(share, 3),
                       "pflop_by_model": {m: round(f / 1e15, 2) for m, f in by_model.items()}, "hours": hours}))
 
 

@@ -5,7 +5,8 @@ For each analog model the book trains: the same two trainings (``hp_lib.train``,
 run once in two worker processes at 1 thread each, started together, and once one after the other in one
 worker at ``cores`` threads. Workers import torch and warm up before the clock starts. Per model: the wall
 time of both layouts, the speed-up of the parallel one, and how much one run slows down when it gets a core
-instead of all of them (``thread_speedup``: its 1-thread time over its all-core time, alone).
+instead of all of them (``thread_speedup``: its 1-thread time over its all-core time, alone). The layouts are
+timed in turns over ``--rounds`` rounds (``interleave.py``): medians.
 
 Prints one JSON line: ``{"bench": "layout", "cores", "models": {model: {...}}, "faster": {model: layout}}``.
 """
@@ -20,6 +21,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from book import MODELS as BOOK_MODELS
+from interleave import interleaved
 
 MODELS = {**BOOK_MODELS, "char_lstm": "chars"}  # every model the book trains, on its data
 
@@ -49,31 +51,39 @@ def train_seconds(model: str, steps: int, threads: int, runs: int, barrier=None)
     return time.perf_counter() - start
 
 
-def measure(model: str, steps: int, cores: int) -> dict:
+def measure(model: str, steps: int, cores: int, rounds: int) -> dict:
     spawn = multiprocessing.get_context("spawn")
-    with spawn.Manager() as manager, ProcessPoolExecutor(cores, mp_context=spawn) as pool:
-        barrier = manager.Barrier(cores)
-        parallel = max(f.result() for f in [pool.submit(train_seconds, model, steps, 1, 1, barrier)
+
+    def parallel() -> float:
+        with spawn.Manager() as manager, ProcessPoolExecutor(cores, mp_context=spawn) as pool:
+            barrier = manager.Barrier(cores)
+            return max(f.result() for f in [pool.submit(train_seconds, model, steps, 1, 1, barrier)
                                             for _ in range(cores)])
-    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        sequential = pool.submit(train_seconds, model, steps, cores, cores).result()
-        alone_1_thread = pool.submit(train_seconds, model, steps, 1, 1).result()
-    return {f"{cores}x1_s": round(parallel, 2), f"1x{cores}_s": round(sequential, 2),
-            "speedup_parallel": round(sequential / parallel, 3),
-            "thread_speedup": round(alone_1_thread / (sequential / cores), 3)}
+
+    def in_one_worker(threads: int, runs: int) -> float:
+        with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            return pool.submit(train_seconds, model, steps, threads, runs).result()
+
+    timed = interleaved({"sequential": lambda: in_one_worker(cores, cores), "parallel": parallel,
+                         "alone_1_thread": lambda: in_one_worker(1, 1)}, rounds)
+    sequential = timed["sequential"]["seconds"]
+    return {f"{cores}x1_s": round(timed["parallel"]["seconds"], 2), f"1x{cores}_s": round(sequential, 2),
+            "speedup_parallel": round(timed["parallel"]["speedup"], 3),
+            "thread_speedup": round(timed["alone_1_thread"]["seconds"] / (sequential / cores), 3)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     if cores < 2:
         raise SystemExit("one core: there is no layout to choose")
     results = {}
     for model in args.models:
-        results[model] = measure(model, args.steps, cores)
+        results[model] = measure(model, args.steps, cores, args.rounds)
         r = results[model]
         print(f"{model:12s} {cores} x 1 thread {r[f'{cores}x1_s']:6.2f} s   1 x {cores} threads "
               f"{r[f'1x{cores}_s']:6.2f} s   parallel is {r['speedup_parallel']:.2f} x as fast")

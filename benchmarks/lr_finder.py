@@ -1,9 +1,10 @@
 """``hp_lib.lr_finder.range_test`` against the ``torch-lr-finder`` package (``LRFinder.range_test``): the same
 model and initial weights, minibatches in the same order (``SameOrder``), batch size, optimizer (SGD,
 momentum 0.9), LR ramp (exponential, 1e-5 to 10), number of iterations, smoothing (0.05) and stopping rule
-(5 × the best loss), and the same threads.
+(5 × the best loss), and the same threads; timed in turns over ``--rounds`` rounds (``interleave.py``).
 
-Prints one JSON line: the time ratio (torch-lr-finder / hp_lib) and both suggested learning rates (steepest
+Prints one JSON line: the time ratio (torch-lr-finder / hp_lib, the median of the rounds') and both suggested
+learning rates (the same in every round: the same weights and minibatches each time) (steepest
 descent of the smoothed loss, the first 10 and last 5 points skipped, as torch-lr-finder's ``plot`` does).
 """
 
@@ -24,6 +25,7 @@ from torch_lr_finder import LRFinder  # noqa: E402
 
 from hp_lib import lr_finder, models  # noqa: E402
 from hp_lib.train import RunConfig, load_data  # noqa: E402
+from interleave import interleaved  # noqa: E402
 
 START_LR, END_LR, SMOOTH, DIVERGE = 1e-5, 10.0, 0.05, 5.0
 
@@ -72,15 +74,29 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default="resnet20", help="an hp_lib model, on MNIST-1D")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = load_data(RunConfig(dataset="mnist1d", model=args.model, n_train=4_000, n_val=500, n_test=500))
     torch.manual_seed(0)
     model = models.build(args.model, data.input_shape, data.num_classes)
     x, y = data.x_train, data.y_train
-    theirs, their_lr = with_package(copy.deepcopy(model), x, y, args.batch_size, args.num_iter)
-    ours, our_lr = with_hp_lib(copy.deepcopy(model), x, y, args.batch_size, args.num_iter)
-    ratio, agreement = theirs / ours, max(our_lr, their_lr) / min(our_lr, their_lr)
+    suggested = {"torch_lr_finder": set(), "hp_lib": set()}
+
+    def side(name, test):
+        def timed() -> float:
+            seconds, suggestion = test(copy.deepcopy(model), x, y, args.batch_size, args.num_iter)
+            suggested[name].add(suggestion)
+            return seconds
+        return timed
+
+    timed = interleaved({"torch_lr_finder": side("torch_lr_finder", with_package),
+                         "hp_lib": side("hp_lib", with_hp_lib)}, args.rounds)
+    if any(len(s) != 1 for s in suggested.values()):
+        raise RuntimeError(f"a range test suggested different rates on the same weights and data: {suggested}")
+    (their_lr,), (our_lr,) = suggested["torch_lr_finder"], suggested["hp_lib"]
+    theirs, ours = timed["torch_lr_finder"]["seconds"], timed["hp_lib"]["seconds"]
+    ratio, agreement = timed["hp_lib"]["speedup"], max(our_lr, their_lr) / min(our_lr, their_lr)
     print(f"torch-lr-finder {theirs:6.2f} s, suggests {their_lr:.3g}   hp_lib {ours:6.2f} s, suggests {our_lr:.3g}")
     print(json.dumps({"bench": "lr_finder", "model": args.model, "num_iter": args.num_iter,
                       "ratio_vs_torch_lr_finder": round(ratio, 3), "suggested_lr": {"hp_lib": our_lr,

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 
 import numpy as np
 
 from hp_lib import experiments, verdicts
 from hp_lib.train import RunConfig, load_data, train
+from interleave import interleaved
 
 STATUS = {verdicts.REPRODUCED: "equivalent", verdicts.NOT_REPRODUCED: "different",
           verdicts.INCONCLUSIVE: "inconclusive"}
@@ -59,12 +59,9 @@ def speedup(cfg: RunConfig, steps: int, rounds: int) -> float:
     data = load_data(cfg)
     train(cfg.replace(steps=5, eval_every=5), data)  # first-call costs
     train(cfg.replace(steps=5, eval_every=5, precision="bf16"), data)
-    ratios = []
-    for _ in range(rounds):
-        fp32 = seconds(cfg, data)
-        bf16 = seconds(cfg.replace(precision="bf16"), data)
-        ratios.append(fp32 / bf16)
-    return statistics.median(ratios)
+    timed = interleaved({"fp32": lambda: seconds(cfg, data),
+                         "bf16": lambda: seconds(cfg.replace(precision="bf16"), data)}, rounds)
+    return timed["bf16"]["speedup"]
 
 
 def finals(cfg: RunConfig, data) -> tuple[float, float]:

@@ -3,8 +3,8 @@
 Per model, at the setting of its first planned run in the ``cpu`` book that trains to an end (as
 ``precision.py``), for K ∈ ``--members``: the training time of K separate float32 runs (seeds 0..K-1, one after
 the other) and of the same K runs stacked, in float32 and under bf16 autocast; one thread, ``--steps`` steps,
-interleaved (separate, stacked fp32, stacked bf16, separate, ...) over ``--rounds`` rounds so that a change of
-load on a shared machine cannot decide a ratio. The figure is the per-member throughput of the stacked runs over
+timed in turns (separate, stacked fp32, stacked bf16, separate, ...) over ``--rounds`` rounds
+(``interleave.py``). The figure is the per-member throughput of the stacked runs over
 that of the separate runs: the median of the rounds' ratios. Models that cannot stack (DenseNet-40's dropout,
 the text models) are listed as such.
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 
 from hp_lib import stacked
 from hp_lib.train import RunConfig, load_data, train
 
+from interleave import interleaved
 from precision import book_configs
 
 
@@ -39,12 +39,10 @@ def compare(cfg: RunConfig, members: int, steps: int, rounds: int) -> dict:
     bf16 = [c.replace(precision="bf16") for c in cfgs]
     warm = [c.replace(steps=3, eval_every=3) for c in cfgs]
     stacked.train(warm, data), stacked.train([c.replace(precision="bf16") for c in warm], data), train(warm[0], data)
-    ratios = {"fp32": [], "bf16": []}
-    for _ in range(rounds):
-        separate = training_seconds([train(c, data) for c in cfgs])
-        ratios["fp32"].append(separate / training_seconds(stacked.train(cfgs, data)))
-        ratios["bf16"].append(separate / training_seconds(stacked.train(bf16, data)))
-    return {p: round(statistics.median(r), 3) for p, r in ratios.items()}
+    timed = interleaved({"separate": lambda: training_seconds([train(c, data) for c in cfgs]),
+                         "fp32": lambda: training_seconds(stacked.train(cfgs, data)),
+                         "bf16": lambda: training_seconds(stacked.train(bf16, data))}, rounds)
+    return {p: round(timed[p]["speedup"], 3) for p in ("fp32", "bf16")}
 
 
 def main():

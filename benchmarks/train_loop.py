@@ -3,7 +3,8 @@ for the 3-layer and ResNet-20 1-D analogs on MNIST-1D and LeNet on Fashion-MNIST
 
 Same model, data, batch size, optimizer, number of steps and threads. hp_lib's time includes its two
 evaluations of the validation set (before the first step and after the last; no training-subset evaluation:
-``train_probe=False``), the idiom's none. Prints one JSON line: the time ratio (idiom / hp_lib) per model.
+``train_probe=False``), the idiom's none. The two are timed in turns over ``--rounds`` rounds
+(``interleave.py``). Prints one JSON line: the time ratio (idiom / hp_lib, the median of the rounds') per model.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from hp_lib import models
 from hp_lib.train import RunConfig, load_data, train
+from interleave import interleaved
 
 
 def plain_pytorch(cfg: RunConfig, data) -> float:
@@ -51,6 +53,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     mnist1d = dict(dataset="mnist1d", n_train=4_000, n_val=500, n_test=500)
     cases = {"three_layer": RunConfig(model="three_layer", **mnist1d), "resnet20": RunConfig(model="resnet20", **mnist1d),
@@ -60,13 +63,17 @@ def main():
         cfg = base.replace(steps=args.steps, eval_every=args.steps, train_probe=False, lr=0.01,
                            threads=args.threads)
         data = load_data(cfg)
-        plain = plain_pytorch(cfg, data)
-        history = train(cfg, data)
-        if history.attrs["status"] != "ok":  # it would have stopped early: no comparison
-            raise RuntimeError(f"{model} diverged at step {history.attrs['diverged_step']}; lower the LR")
-        ours = history.attrs["seconds"]
-        ratios[model] = round(plain / ours, 3)
-        print(f"{model:12s} plain {plain:6.2f} s   hp_lib {ours:6.2f} s   ratio {plain / ours:.2f}")
+
+        def ours() -> float:
+            history = train(cfg, data)
+            if history.attrs["status"] != "ok":  # it would have stopped early: no comparison
+                raise RuntimeError(f"{model} diverged at step {history.attrs['diverged_step']}; lower the LR")
+            return history.attrs["seconds"]
+
+        timed = interleaved({"plain": lambda: plain_pytorch(cfg, data), "hp_lib": ours}, args.rounds)
+        ratios[model] = round(timed["hp_lib"]["speedup"], 3)
+        print(f"{model:12s} plain {timed['plain']['seconds']:6.2f} s   hp_lib {timed['hp_lib']['seconds']:6.2f} s   "
+              f"ratio {ratios[model]:.2f}")
     print(json.dumps({"bench": "train_loop", "ratio_vs_dataloader": ratios}))
 
 

@@ -12,9 +12,10 @@ from hp_lib import paths
 CASES = {
     "train_loop": (["--steps", "5"], {"ratio_vs_dataloader"}),
     "sweep": (["--steps", "5"], {"ratio_vs_naive", "grids"}),
-    "lr_finder": (["--num-iter", "30", "--model", "three_layer"], {"ratio_vs_torch_lr_finder", "suggested_lr"}),
+    "lr_finder": (["--num-iter", "30", "--model", "three_layer", "--rounds", "2"],
+                  {"ratio_vs_torch_lr_finder", "suggested_lr"}),
     "layout": (["--steps", "5", "--models", "mlp"], {"models", "faster"}),
-    "book": (["--skip-book", "--steps", "3"], {"peak_gflops", "models"}),
+    "book": (["--skip-book", "--steps", "3", "--members", "2"], {"peak_gflops", "models"}),
     "full_estimate": ([], {"runs", "pflop", "hours"}),
     "stacked": (["--models", "mlp", "--members", "2", "--steps", "3", "--rounds", "1"], {"models"}),
     "gpu_step": (["--device", "cpu", "--batch", "2", "--models", "resnet56", "--members", "1", "2", "--compile", "eager",
@@ -30,3 +31,17 @@ def test_a_benchmark_prints_its_result_as_a_final_json_line(script, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["bench"] == script and keys <= result.keys()
+
+
+def test_interleaved_sides_take_turns_and_a_ratio_is_the_median_of_the_rounds(monkeypatch):
+    monkeypatch.syspath_prepend(str(paths.project_root() / "benchmarks"))
+    from interleave import interleaved
+
+    calls, seconds = [], iter([2.0, 1.0, 8.0, 2.0, 3.0, 1.0])  # round 2 ran while the machine was busy
+
+    def side(name):
+        return lambda: calls.append(name) or next(seconds)
+
+    timed = interleaved({"a": side("a"), "b": side("b")}, rounds=3)
+    assert calls == ["a", "b"] * 3
+    assert timed["b"] == {"seconds": 1.0, "speedup": 3.0} and timed["a"]["speedup"] == 1.0
