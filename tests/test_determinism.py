@@ -1,6 +1,7 @@
 """The same profile and seeds give identical results twice in a row on the CPU: one chapter's experiments
-(Figs. 5a–5b at smoke: five runs, trained in parallel worker processes) are run into two empty caches and
-every history and the chapter's result table come out the same, bit for bit (wall-clock times aside)."""
+(Figs. 5a–5b at smoke, trained in parallel worker processes, some of them as stacked runs) are run into two
+empty caches and every history and the chapter's result table come out the same, bit for bit (wall-clock times
+aside)."""
 
 import pandas as pd
 import pytest
@@ -23,13 +24,14 @@ def test_a_chapter_gives_identical_results_twice(tmp_path, monkeypatch):
     first, first_table = run_chapter(tmp_path / "first", monkeypatch)
     second, second_table = run_chapter(tmp_path / "second", monkeypatch)
     assert list(first) == list(second)
-    trained = 0
+    trained = stacked = 0
     for label in first:
         for a, b in zip(first[label], second[label], strict=True):
             assert a.attrs["cache_key"] == b.attrs["cache_key"]
             pd.testing.assert_frame_equal(a.drop(columns="time"), b.drop(columns="time"), check_exact=True)
             assert a.attrs["status"] == b.attrs["status"] and a.attrs["diverged_step"] == b.attrs["diverged_step"]
             trained += 1
-    assert trained >= 5
+            stacked += a.attrs.get("stacked", 1) > 1
+    assert trained >= 5 and stacked >= 2
     pd.testing.assert_frame_equal(first_table, second_table, check_exact=True)
     assert (tmp_path / "second" / "cache").is_dir()  # trained again, not read from the first cache
