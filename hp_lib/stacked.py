@@ -14,9 +14,10 @@ weights, minibatch order), learning-rate and momentum schedules and weight decay
 as diverged; the others go on. Its ``time`` column and ``seconds`` are the member's share of the group's
 (the group's divided by its members); ``attrs["stacked"]`` is the group's size.
 
-Runs stack when :func:`stackable`: plain SGD on the convolutional models and the MLP, without what draws
-random numbers during training (dropout, DropConnect, stochastic depth, augmentation) and without snapshots,
-EMA, L1, an LR plateau, update logging or ``torch.compile``. Everything else trains one run at a time.
+:func:`stack` joins any of :data:`ARCHITECTURES`; runs stack (:func:`stackable`) where it pays,
+:data:`STACKED_MODELS`, with plain SGD and without what draws random numbers during training (dropout,
+DropConnect, stochastic depth, augmentation), snapshots, EMA, L1, an LR plateau, update logging or
+``torch.compile``. Everything else trains one run at a time.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ from . import data as data_lib
 from . import models, optim, schedules
 from .train import History, RunConfig, _tidy, autocast, load_data, param_groups, precision
 
-STACKABLE_MODELS = ("three_layer", "resnet20", "resnet56", "wrn32_4", "lenet", "mlp")
+ARCHITECTURES = ("three_layer", "resnet20", "resnet56", "wrn32_4", "lenet", "mlp")
+# The models whose runs train faster stacked than one by one, each in its precision of the cpu book:
+# benchmarks/stacked.py on the 2-core reference machine measured per-member throughput over separate float32 runs
+# of 2.60x for the MLP at K = 8 (float32), 1.64x for ResNet-56 and 1.54x for ResNet-20 (bf16; alone in bf16
+# they train 1.16x and 1.30x as fast: benchmarks/precision.py) and 1.08x for the 3-layer net (float32, K = 4);
+# but 1.39x for WRN-32-4 and 1.47x for LeNet in bf16, no more than they train alone in bf16 (1.34x, 1.48x).
+STACKED_MODELS = frozenset({"mlp", "resnet56", "resnet20", "three_layer"})
 # the settings members may differ in; everything else in a config is the group's
 MEMBER_FIELDS = ("seed", "lr", "momentum", "weight_decay")
 
@@ -91,10 +98,15 @@ def stack(members: list[nn.Module]) -> nn.Module:
 
 
 def stackable(cfg: RunConfig) -> bool:
-    """Whether ``cfg`` can train as a member of a stack (see the module's docstring)."""
+    """Whether the sweep trains ``cfg`` as a member of a stack (see the module's docstring)."""
+    return cfg.model in STACKED_MODELS and can_stack(cfg)
+
+
+def can_stack(cfg: RunConfig) -> bool:
+    """Whether :func:`train` can train ``cfg`` as a member of a stack (its architecture and settings allow it)."""
     kwargs = cfg.model_kwargs
     random_layers = kwargs.get("dropout", 0) or kwargs.get("dropconnect", 0) or kwargs.get("drop_path", 0)
-    return (cfg.model in STACKABLE_MODELS and cfg.optimizer == "sgd" and not cfg.optimizer_kwargs
+    return (cfg.model in ARCHITECTURES and cfg.optimizer == "sgd" and not cfg.optimizer_kwargs
             and not random_layers and not cfg.augment and cfg.l1 == 0 and cfg.ema is None and cfg.lr_plateau is None
             and not cfg.snapshot_at and cfg.start_from is None and cfg.init_from is None
             and not cfg.log_update_ratio and not cfg.compile)
@@ -115,15 +127,16 @@ def group_key(cfg: RunConfig) -> str:
 
 
 def groups(configs: list[RunConfig], size: int) -> list[list[RunConfig]]:
-    """``configs`` in stacks of at most ``size`` members (a run that cannot stack is a stack of one), the same
-    stacks for the same configs whatever their order."""
+    """``configs`` in stacks of at most ``size`` members, as even as can be (12 runs: 6 and 6, not 8 and 4; a run
+    that cannot stack is a stack of one), the same stacks for the same configs whatever their order."""
     by_key: dict[str, list[RunConfig]] = {}
     for cfg in configs:
         by_key.setdefault(group_key(cfg) if stackable(cfg) else json.dumps(cfg.to_dict(), default=str), []).append(cfg)
     out = []
     for key in sorted(by_key):
         members = sorted(by_key[key], key=lambda c: json.dumps(c.to_dict(), sort_keys=True, default=str))
-        out += [members[i:i + size] for i in range(0, len(members), size)]
+        n = math.ceil(len(members) / size)
+        out += [members[i * len(members) // n:(i + 1) * len(members) // n] for i in range(n)]
     return out
 
 
@@ -154,9 +167,9 @@ def evaluate(model, members: int, x, y, batch_size: int = 500, precision=None) -
 def train(cfgs: list[RunConfig], data: data_lib.Dataset | None = None) -> list[History]:
     """Train ``cfgs`` (one :func:`group_key`, each :func:`stackable`) as one stacked model; return each one's
     History as :func:`hp_lib.train.train` would."""
-    if not cfgs or len({group_key(c) for c in cfgs}) != 1 or not all(stackable(c) for c in cfgs):
-        raise ValueError("stacked.train takes stackable configs that differ only in "
-                         f"{', '.join(MEMBER_FIELDS)}")
+    if not cfgs or len({group_key(c) for c in cfgs}) != 1 or not all(can_stack(c) for c in cfgs):
+        raise ValueError("stacked.train takes configs of one architecture that stacks, with plain SGD, that "
+                         f"differ only in {', '.join(MEMBER_FIELDS)}")
     cfg, k_members = cfgs[0], len(cfgs)
     torch.set_num_threads(cfg.threads)
     data = data if data is not None else load_data(cfg)

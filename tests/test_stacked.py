@@ -39,7 +39,7 @@ def relative_difference(a: pd.DataFrame, b: pd.DataFrame) -> float:
     return float((np.abs(x - y)[known] / np.maximum(np.abs(y[known]), 1e-12)).max())
 
 
-@pytest.mark.parametrize("model", stacked.STACKABLE_MODELS)
+@pytest.mark.parametrize("model", stacked.ARCHITECTURES)
 def test_a_stacked_model_computes_each_members_loss_and_gradients(model):
     data = train.load_data(base(model, n_train=200))
     built = []
@@ -133,12 +133,15 @@ def test_member_sgd_is_torch_sgd_for_each_member():
 
 def test_what_stacks_and_how_runs_are_grouped():
     cfg = base("resnet20")
-    assert stacked.stackable(cfg) and not stacked.stackable(base("densenet40"))
+    assert stacked.stackable(cfg) and not stacked.can_stack(base("densenet40"))
+    assert stacked.can_stack(base("lenet")) and not stacked.stackable(base("lenet"))  # it can; it does not pay
     assert not stacked.stackable(base("mlp", model_kwargs={"dropout": 0.5}))
     assert not stacked.stackable(cfg.replace(snapshot_at=(100,))) and not stacked.stackable(cfg.replace(optimizer="adam"))
     grid = [cfg.replace(seed=s, lr=lr) for lr in (0.01, 0.1) for s in range(4)] + [cfg.replace(batch_size=64)]
     grouped = stacked.groups(grid, 4)
     assert sorted(map(len, grouped)) == [1, 4, 4]
+    assert sorted(map(len, stacked.groups(grid[:7], 4))) == [3, 4]  # as even as can be
+    assert sorted(map(len, stacked.groups(grid + [cfg.replace(seed=9)], 8))) == [1, 4, 5]
     assert stacked.groups(grid[::-1], 4) == grouped  # whatever the order they come in
     with pytest.raises(ValueError, match="differ only in seed, lr, momentum, weight_decay"):
         stacked.train([cfg, cfg.replace(batch_size=64)])
