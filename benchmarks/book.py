@@ -6,12 +6,12 @@ matrix-multiply peak.
   ``make book`` uses is left alone); the chapters' times come from the ``build.json`` each build writes.
 * ``run_seconds``: the training seconds of the cold build's runs, per model, from its result cache; more of
   them than wall seconds is training that went on in parallel.
-* The peak is ``torch.mm`` on two 2048 × 2048 float32 matrices (2·2048³ FLOPs per product). A model's
+* The peak is ``torch.mm`` on two 2048 × 2048 matrices (2·2048³ FLOPs per product), in float32 and in bf16. A model's
   training FLOPs per step (forward and backward) are counted by ``torch.utils.flop_counter``; its achieved
   FLOP/s is that count times the steps per second of ``hp_lib.train`` on its data, batch 128, in the precision
-  the ``cpu`` book trains it (``precision="auto"``: bf16 autocast for the models of ``train.CPU_BF16``, still
-  compared with the float32 peak); and, for the models that stack, the same for ``--members`` runs trained as
-  one stack (:mod:`hp_lib.stacked`), counting every member's FLOPs.
+  the ``cpu`` book trains it (``precision="auto"``: bf16 autocast for the models of ``train.CPU_BF16``), compared
+  with the peak of that precision; and, for the models that stack, the same for ``--members`` runs trained as one
+  stack (:mod:`hp_lib.stacked`), counting every member's FLOPs.
 
 Prints one JSON line: ``{"bench": "book", "profile", "cold", "warm", "peak_gflops", "models"}``.
 """
@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from hp_lib import models, paths, stacked
-from hp_lib.train import RunConfig, load_data, train
+from hp_lib.train import RunConfig, load_data, precision, train
 
 MODELS = {"three_layer": "mnist1d", "resnet20": "mnist1d", "resnet56": "mnist1d", "wrn32_4": "mnist1d",
           "densenet40": "mnist1d", "lenet": "fashion_mnist", "mlp": "fashion_mnist"}
@@ -61,10 +61,10 @@ def run_seconds(cache: Path) -> dict:
     return {model: round(s, 1) for model, s in sorted(total.items())}
 
 
-def matmul_peak(threads: int, n: int = 2048, repeats: int = 20) -> float:
-    """FLOP/s of ``torch.mm`` on n × n float32 matrices."""
+def matmul_peak(threads: int, dtype: torch.dtype = torch.float32, n: int = 2048, repeats: int = 20) -> float:
+    """FLOP/s of ``torch.mm`` on n × n matrices of ``dtype``."""
     torch.set_num_threads(threads)
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     torch.mm(a, b)
     start = time.perf_counter()
     for _ in range(repeats):
@@ -113,19 +113,23 @@ def main():
         result["warm"] = build_book(args.profile, build_dir)
         print(f"make book --profile {args.profile}: cold {result['cold']['total_s']:.0f} s, "
               f"warm {result['warm']['total_s']:.0f} s")
-    peak = {threads: matmul_peak(threads) for threads in sorted({1, args.threads, os.cpu_count() or 1})}
-    result["peak_gflops"] = {f"{t}_threads": round(p / 1e9, 1) for t, p in peak.items()}
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    peak = {(t, p): matmul_peak(t, dtype) for t in sorted({1, args.threads, os.cpu_count() or 1})
+            for p, dtype in dtypes.items()}
+    result["peak_gflops"] = {f"{p}_{t}_threads": round(f / 1e9, 1) for (t, p), f in peak.items()}
     result["models"] = {}
     for model, dataset in MODELS.items():
         m = achieved(model, dataset, args.threads, args.steps, args.members)
+        m["precision"] = precision(RunConfig(model=model, precision="auto"))
+        top = peak[(args.threads, m["precision"])]
         stack_key = f"gflops_stacked_{args.members}"
-        m["fraction_of_peak"] = round(m["gflops"] * 1e9 / peak[args.threads], 4)
-        line = f"{model:12s} {m['gflops']:7.2f} GFLOP/s   {100 * m['fraction_of_peak']:5.1f} %"
+        m["fraction_of_peak"] = round(m["gflops"] * 1e9 / top, 4)
+        line = f"{model:12s} {m['precision']} {m['gflops']:7.2f} GFLOP/s {100 * m['fraction_of_peak']:5.1f} %"
         if stack_key in m:
-            m["fraction_of_peak_stacked"] = round(m[stack_key] * 1e9 / peak[args.threads], 4)
+            m["fraction_of_peak_stacked"] = round(m[stack_key] * 1e9 / top, 4)
             line += f"; {args.members} stacked: {m[stack_key]:7.2f} GFLOP/s {100 * m['fraction_of_peak_stacked']:5.1f} %"
         result["models"][model] = m
-        print(line + f" of the {args.threads}-thread matmul peak")
+        print(line + f" of the {args.threads}-thread {m['precision']} matmul peak")
     print(json.dumps(result))
 
 
