@@ -46,6 +46,15 @@ def book_configs() -> dict[str, RunConfig]:
     return out
 
 
+def chosen(models: list[str] | None) -> dict[str, RunConfig]:
+    """:func:`book_configs` of ``models`` (all, if none are named); an unknown model stops the script."""
+    configs = book_configs()
+    unknown = sorted(set(models or ()) - set(configs))
+    if unknown:
+        raise SystemExit(f"unknown models {unknown}; the cpu book trains {sorted(configs)}")
+    return {m: configs[m] for m in models or configs}
+
+
 def seconds(cfg: RunConfig, data) -> float:
     history = train(cfg, data)
     if history.attrs["status"] != "ok":
@@ -102,12 +111,9 @@ def main():
     parser.add_argument("--steps", type=int, default=600, help="the outcome runs' cap on steps")
     parser.add_argument("--seeds", type=int, default=4)
     args = parser.parse_args()
-    configs = book_configs()
-    unknown = sorted(set(args.models or ()) - set(configs))
-    if unknown:
-        raise SystemExit(f"unknown models {unknown}; the cpu book trains {sorted(configs)}")
+    configs = chosen(args.models)
     results = {}
-    for model in args.models or configs:
+    for model in configs:
         start = time.perf_counter()
         r = {"speedup": round(speedup(configs[model], args.speed_steps, args.rounds), 3),
              **outcome(configs[model], args.steps, args.seeds)}

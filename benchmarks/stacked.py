@@ -23,7 +23,7 @@ import time
 from hp_lib import stacked
 from hp_lib.train import RunConfig, load_data, precision, train
 from interleave import interleaved
-from precision import book_configs
+from precision import chosen
 
 
 def training_seconds(histories) -> float:
@@ -58,13 +58,8 @@ def main():
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    configs = book_configs()
-    unknown = sorted(set(args.models or ()) - set(configs))
-    if unknown:
-        raise SystemExit(f"unknown models {unknown}; the cpu book trains {sorted(configs)}")
     results = {}
-    for model in args.models or configs:
-        cfg = configs[model]
+    for model, cfg in chosen(args.models).items():
         if not stacked.can_stack(cfg):
             results[model] = "does not stack"
             print(f"{model:12s} does not stack", flush=True)

@@ -1,8 +1,9 @@
 """A chapter as data: the experiments it runs, each declared once with the items it makes and the tests it decides.
 
 Everything else about a chapter is derived from its list of :class:`Experiment`: the runs to start ahead
-(:meth:`Chapter.plan`, started by :meth:`Chapter.prefetch`), its tests (:attr:`Chapter.tests`), the stable ids its page carries, and its verdict
-table (:meth:`Chapter.publish`, in the declared order, refusing a chapter that lacks a record or adds one).
+(:meth:`Chapter.plan`, started by :meth:`Chapter.prefetch`), its tests (:attr:`Chapter.tests`), the stable ids
+its page carries, and its verdict table (:meth:`Chapter.publish`, in the declared order, refusing a chapter that
+lacks a record or adds one).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .. import verdicts
+from .. import sweep, verdicts
 from ..train import RunConfig
 
 
@@ -72,8 +73,6 @@ class Chapter:
     def prefetch(self, profile: str, seeds=None, **options) -> int:
         """Start every run of :meth:`plan` (:func:`hp_lib.sweep.prefetch`): the timed experiments' alone, the
         others in stacks. The number started."""
-        from .. import sweep
-
         return (sweep.prefetch(self.plan(profile, seeds, timed=True, **options), stack=False)
                 + sweep.prefetch(self.plan(profile, seeds, timed=False, **options)))
 
