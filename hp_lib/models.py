@@ -8,8 +8,9 @@ Models take ``(N, C, L)`` or ``(N, C, H, W)`` batches as they are.
 
 * ``three_layer``: Caffe's ``cifar10_full`` net that Smith calls "3-layer" (``cifar3.prototxt``): three
   5-wide convolutions with 32/32/64 filters, max then average pooling (3, stride 2), within-channel local
-  response normalisation, and one fully connected layer; in its 2-D form with the file's per-parameter
-  multipliers (biases learn at twice the rate, the classifier's weights decay at 250 times the weight decay).
+  response normalisation, and one fully connected layer; in both forms with the file's per-parameter
+  multipliers (biases learn at twice the rate, the classifier's weights decay at 250 times the weight decay)
+  and on inputs at the file's scale (mean-subtracted pixel values, so standardised inputs times 64).
 * ``resnet20`` / ``resnet56``: the CIFAR ResNets of He et al. (2016), depth 6n+2 with n = 3 / 9 basic
   blocks per stage at 16/32/64 channels, batch norm, projection (1×1) shortcuts where the shape changes.
 * ``wrn32_4``: the author's 32-layer wide ResNet (``wide32cifar.prototxt``): the same basic blocks, 5 per
@@ -114,6 +115,9 @@ class WithinChannelLRN(nn.Module):
         return x * torch.exp(-self.beta * torch.log1p(self.alpha * mean_sq))
 
 
+CAFFE_PIXEL_STD = 64.0  # 255 × CIFAR-10's per-channel standard deviation (0.247, 0.243, 0.262), rounded
+
+
 class ThreeLayerNet(nn.Module):
     def __init__(self, input_shape: tuple[int, ...], num_classes: int = 10, plain: bool = False):
         super().__init__()
@@ -129,16 +133,14 @@ class ThreeLayerNet(nn.Module):
             n_features = self.features(self.prepare(torch.zeros(1, *input_shape))).numel()
         self.fc = nn.Linear(n_features, num_classes)
         # cifar3.prototxt: biases learn twice as fast, the classifier's weights decay 250 times as much and
-        # its bias not at all. The 1-D analog keeps plain weight decay: its classifier sees 320 features
-        # instead of 1,024 and it trains at ten times the learning rate, so a 250-fold decay there would
-        # regularize far more than the paper's (measured: it halves the accuracy of Fig. 3a's runs).
-        self.param_multipliers = {}
-        if f.dim == 2:
-            self.param_multipliers = {f"features.{i}.bias": {"lr": 2.0} for i in (0, 4, 8)}
-            self.param_multipliers.update({"fc.weight": {"decay": 250.0}, "fc.bias": {"lr": 2.0, "decay": 0.0}})
+        # its bias not at all; the paper's weight-decay grids act mostly through that classifier
+        self.param_multipliers = {f"features.{i}.bias": {"lr": 2.0} for i in (0, 4, 8)}
+        self.param_multipliers.update({"fc.weight": {"decay": 250.0}, "fc.bias": {"lr": 2.0, "decay": 0.0}})
 
     def forward(self, x):
-        return self.fc(self.features(self.prepare(x)).flatten(1))
+        # the file's inputs are pixel values less the mean image (a spread of about 64 on CIFAR-10), not
+        # standardised ones: at that scale its learning rates fit and its LRN normalises
+        return self.fc(self.features(self.prepare(x) * CAFFE_PIXEL_STD).flatten(1))
 
 
 class BasicBlock(nn.Module):

@@ -71,6 +71,7 @@ class RunConfig:
     n_test: int | None = None
     data_seed: int = 0
     classes: tuple[int, ...] | None = None
+    label_noise: float = 0.0  # the fraction of training labels replaced by another class (data.noisy_labels)
     # model
     model: str = "resnet20"
     model_kwargs: dict = field(default_factory=dict)
@@ -106,6 +107,7 @@ class RunConfig:
 
     def __post_init__(self):
         data_lib.check_name(self.dataset)
+        data_lib.check_label_noise(self.label_noise)
         models.check_name(self.model)
         for name in ("steps", "batch_size", "eval_every", "log_every", "threads"):
             value = getattr(self, name)
@@ -221,7 +223,7 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adagrad": optim.AdaGrad, "rmsprop": optim
 
 def load_data(cfg: RunConfig) -> data_lib.Dataset:
     return data_lib.load(cfg.dataset, cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.data_seed, device=cfg.device,
-                         classes=cfg.classes)
+                         classes=cfg.classes, label_noise=cfg.label_noise)
 
 
 def build_optimizer(cfg: RunConfig, groups: list[dict], lr: float, momentum: float) -> torch.optim.Optimizer:

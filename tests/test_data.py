@@ -156,6 +156,62 @@ def test_mnist1d_corrupt_file_is_regenerated(mnist1d_home, tmp_path, capsys):
         assert data.fingerprint(f["x"], f["y"]) == str(f["fingerprint"])
 
 
+def test_mnist1d_hard_is_the_generator_with_its_arguments(tmp_path, monkeypatch):
+    """The harder set is the package's generator with MNIST1D_HARD's arguments (and only those changed), in a
+    file of its own; the defaults it names are the package's."""
+    from mnist1d.data import get_dataset_args
+
+    defaults = get_dataset_args(as_dict=True)
+    assert data.MNIST1D_DEFAULTS == {k: defaults[k] for k in data.MNIST1D_DEFAULTS}
+    assert set(data.MNIST1D_HARD) == set(data.MNIST1D_DEFAULTS)
+    seen = []
+    import mnist1d.data
+    real = mnist1d.data.make_dataset
+    monkeypatch.setattr(mnist1d.data, "make_dataset", lambda args: seen.append(dict(vars(args))) or real(args))
+    monkeypatch.setenv("HP_BOOK_HOME", str(tmp_path))
+    data._split_arrays.cache_clear()
+    hard = data.load("mnist1d_hard", 200, 50, 50)
+    data._split_arrays.cache_clear()
+    (args,) = seen
+    assert {k: args[k] for k in defaults if args[k] != defaults[k]} == {**data.MNIST1D_HARD, "train_split": 1.0}
+    assert args["num_samples"] == 5_000  # the smallest pool
+    (path,) = (tmp_path / "data").glob("mnist1d-*.npz")
+    assert "shear_scale1.5" in path.name
+    assert hard.x_train.shape == (200, 1, 40) and hard.num_classes == 10
+
+
+def test_label_noise_replaces_that_fraction_of_training_labels_only():
+    clean = data.load("digits", 1_000, 200, 300)
+    noisy = data.load("digits", 1_000, 200, 300, label_noise=0.2)
+    wrong = noisy.y_train != clean.y_train
+    assert int(wrong.sum()) == 200  # exactly the fraction, each to another class
+    assert torch.equal(noisy.x_train, clean.x_train)  # the same samples in the same order
+    assert torch.equal(noisy.y_val, clean.y_val) and torch.equal(noisy.y_test, clean.y_test)
+    assert noisy.fingerprint != clean.fingerprint  # cached runs on clean labels are never re-used
+    assert torch.equal(data.load("digits", 1_000, 200, 300, label_noise=0.2).y_train, noisy.y_train)  # seeded
+    y = clean.y_train.numpy()
+    assert (data.noisy_labels(y, 0.2, 10, 0) != data.noisy_labels(y, 0.2, 10, 1)).any()  # another seed, others
+
+
+def test_label_noise_is_symmetric():
+    """Every wrong label is any other class with equal chance: over many samples each offset 1..9 of the
+    true class is about equally common (a chi-square test against the uniform)."""
+    from scipy import stats
+
+    y = np.repeat(np.arange(10), 5_000)
+    noisy = data.noisy_labels(y, 0.5, 10, 0)
+    offsets = ((noisy - y) % 10)[noisy != y]
+    counts = np.bincount(offsets, minlength=10)
+    assert counts[0] == 0 and len(offsets) == 25_000
+    assert stats.chisquare(counts[1:]).pvalue > 0.001
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5, True, "0.1", None])
+def test_label_noise_out_of_range_is_refused(bad):
+    with pytest.raises(ValueError, match=r"label_noise .*\[0, 1\)"):
+        data.load("digits", label_noise=bad)
+
+
 # --- Fashion-MNIST (IDX files) ------------------------------------------------------------------------
 
 def _write_idx(path: Path, array: np.ndarray, magic: int | None = None) -> None:

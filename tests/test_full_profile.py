@@ -217,7 +217,7 @@ def _every_full_config():
 
 
 FAKE_SHAPES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10),
-               "mnist1d": ((1, 40), 10)}
+               "mnist1d": ((1, 40), 10), "mnist1d_hard": ((1, 40), 10)}
 
 
 def test_every_full_config_runs_one_step_on_fake_data_of_its_shape():

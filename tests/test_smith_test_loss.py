@@ -32,14 +32,35 @@ def test_the_arms_are_the_papers_settings_and_run_on_the_paired_seeds():
     for t in ex.tests(*grids):
         for arm in t.arms:
             assert [c.seed for c in grids[t.id].configs[arm]] == list(p.paired_seeds), (t.id, arm)
+    k = ex.LR_SCALE_3LAYER["cpu"]  # the 3-layer net's one LR scale
     assert [c.lr for cs in (grids["smith-fig-3a"].configs[ex.lr_arm(lr)] for lr in (0.001, 0.004)) for c in cs[:1]] \
-        == [0.001, 0.004]
+        == [0.001 * k, 0.004 * k]
+    assert grids["smith-fig-4a"].configs[ex.wd_arm(4e-3)][0].lr["end_lr"] == 0.01 * k
     assert {c.weight_decay for c in grids["smith-fig-4a"].configs[ex.wd_arm(4e-3)]} == {4e-3}
     assert ex.range_test_setup("cpu").seeds == p.paired_seeds and ex.capacity_setup("cpu").seeds == p.paired_seeds
     drawn = ex.weight_decay_range_setup("cpu").configs[ex.wd_arm(1e-2)]  # only drawn: the figures' seeds
     assert [c.seed for c in drawn] == list(p.seeds)
     chosen = Counter(c.seed for c in ex.CHAPTER.plan("cpu", seeds=[7, 8, 9]))  # a reader's seeds win, for every run
     assert set(chosen) == {7, 8, 9} and len(set(chosen.values())) == 1
+
+
+def test_overfitting_items_run_on_the_analog_with_noisy_labels():
+    """On the CPU profiles every item runs on the harder MNIST-1D; those about overfitting and regularisation
+    with noisy training labels; at ``full`` the paper's CIFAR-10 with its labels."""
+    def data(cfg):
+        return cfg.dataset, cfg.label_noise
+    noisy, clean = ("mnist1d_hard", ex.LABEL_NOISE), ("mnist1d_hard", 0.0)
+    assert data(ex.range_test_setup("cpu").base) == noisy and data(ex.capacity_setup("cpu").base) == noisy
+    assert {data(c) for c in ex.weight_decay_range_setup("cpu").all()} == {noisy}
+    assert {data(c) for c in ex.overfitting_setup("cpu").all()} == {noisy}
+    assert {data(c) for c in ex.underfitting_setup("cpu").all()} == {clean}
+    assert {data(c) for c in ex.capacity_models_setup("cpu").all()} == {clean}
+    assert data(ex.range_test_setup("full").base) == ("cifar10", 0.0)
+    assert {data(c) for c in ex.weight_decay_range_setup("full").all()} == {("cifar10", 0.0)}
+    assert data(ex.range_test_setup("cpu", dataset="digits").base) == ("digits", 0.0)  # a reader's data as it is
+    analog = ex.analog_setup("cpu")
+    assert {data(c) for c in analog.all()} == {("mnist1d", 0.0), clean, noisy}
+    assert {c.model for c in analog.all()} == {"resnet20"}
 
 
 def test_the_paper_effect_of_fig_3b_is_its_logs_loss_ratio():

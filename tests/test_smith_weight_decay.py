@@ -86,7 +86,7 @@ def test_upper_accuracy_reads_the_large_learning_rates_and_scores_a_diverged_run
     h.attrs["status"] = "diverged"
     assert ex.upper_accuracy(h, 0.05) == ex.CHANCE_ACC
     cyc = ex.cyclical_setup("cpu").configs[1.8e-3]
-    assert ex.upper_lr(cyc) == pytest.approx(0.05)  # the paper's 0.005, times ten
+    assert ex.upper_lr(cyc) == pytest.approx(0.005 * ex.LR_SCALE_3LAYER["cpu"])  # the paper's 0.005, scaled
 
 
 def test_remark_6_is_positive_when_the_range_test_favours_the_smaller_weight_decay():

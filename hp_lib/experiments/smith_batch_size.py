@@ -28,7 +28,7 @@ import pandas as pd
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
 from .chapter import Chapter, Experiment
-from .common import (LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, decide, final_accuracy, final_loss,
+from .common import (LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, analog_data, decide, final_accuracy, final_loss,
                      final_stats, glue_arms, publish_grid, run_grid)
 
 # TBS: (max LR, epochs, stepsize in epochs) of the paper's runs (SOURCES §1.4, Fig. 6)
@@ -95,7 +95,7 @@ def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
     p = profiles.get(profile)
     n_train = p.pick(512, 10_000, 50_000)
     epochs = p.pick(SMOKE_EPOCHS, CPU_EPOCHS, {t: e for t, (_, e, _) in PAPER.items()})
-    base = RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
+    base = RunConfig(**analog_data(p), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=n_train, n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      momentum=0.95, weight_decay=1e-4, train_probe=False, threads=p.threads, **p.accelerator)
     configs, paper_tbs, seeds_by = {}, {}, {}

@@ -32,11 +32,11 @@ from .. import checklist, glue, profiles, sweep, verdicts
 from ..train import History, RunConfig
 from . import common
 from .chapter import Chapter, Experiment
-from .common import MODEL_NAMES, Test, analog, decide, final_accuracy, glue_arms, mean_std, sci
+from .common import ANALOG, MODEL_NAMES, Test, analog, decide, final_accuracy, glue_arms, mean_std, sci
 
 # role -> (model, dataset, end of the LR range test) at each profile
-ANALOGS = {"smoke": {"deep": ("resnet20", "mnist1d", 3.0), "shallow": ("lenet", "fashion_mnist", 0.1)},
-           "cpu": {"deep": ("resnet20", "mnist1d", 3.0), "shallow": ("lenet", "fashion_mnist", 0.1)},
+ANALOGS = {"smoke": {"deep": ("resnet20", ANALOG, 3.0), "shallow": ("lenet", "fashion_mnist", 0.1)},
+           "cpu": {"deep": ("resnet20", ANALOG, 3.0), "shallow": ("lenet", "fashion_mnist", 0.1)},
            "full": {"deep": ("resnet56", "cifar10", 3.0), "shallow": ("lenet", "mnist", 0.1)}}
 # role -> (training, validation, test) samples at each profile; the test split is read by no step of the
 # checklist (CIFAR-10: 60,000 images in all; MNIST: 70,000)

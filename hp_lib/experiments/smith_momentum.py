@@ -14,10 +14,10 @@ The paper's settings (SOURCES §1.4–1.5, from the text and the author's jobs):
   a 1cycle LR (0.0005–0.005, stepsize 11 epochs; 0.08–0.8, stepsize 41 epochs) or a constant LR (0.005;
   0.1), crossed with five momentum settings.
 
-On the CPU, the 3-layer net and ResNet-20 run with 1-D convolutions on MNIST-1D. Our 3-layer analog trains
-at learning rates ten times the paper's (its LR range test, Fig. 4a, stays stable ten times further), so
-every 3-layer learning rate below is the paper's times ten; ResNet-20 uses the paper's ResNet learning
-rates as they are. Momentum values are always the paper's.
+On the CPU, the 3-layer net and ResNet-20 run with 1-D convolutions on the analog (the harder MNIST-1D). Every
+3-layer learning rate below is the paper's times :data:`~hp_lib.experiments.common.LR_SCALE_3LAYER` (its LR
+range test, Fig. 4a, stays stable that much further); ResNet-20 uses the paper's ResNet learning rates as they
+are. Momentum values are always the paper's.
 
 Every item is a test (``TESTS``), fixed before any run with the paper's own arms. The arms a test reads run
 on the profile's paired seeds; the curves drawn only in a figure (momentum 0.7 in Fig. 7a, 0.97 → 0.7 in
@@ -38,10 +38,10 @@ from ..lr_finder import stable_part
 from ..train import History, RunConfig
 from . import smith_batch_size
 from .chapter import Chapter, Experiment
-from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, AllOf, Grid, Test, analog, caffe_1cycle, decide,
+from .common import (ACCURACY, LOG_LOSS_MARGIN, LR_SCALE_3LAYER, WHY_LOG_LOSS_MARGIN, AllOf, Grid, Test, analog,
+                     analog_data, caffe_1cycle, decide,
                      final_accuracy, final_stats, glue_arms, publish_grid, ramp, range_test_figure, run_grid)
 
-LR_SCALE_3LAYER = {"smoke": 10.0, "cpu": 10.0, "full": 1.0}
 CHANCE = 10.0  # ten classes: the accuracy of a diverged run
 
 # --- the variants, as data ----------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def _grid(variants: dict[str, RunConfig], tested, p: profiles.Profile, seeds) ->
 
 def three_layer_base(p: profiles.Profile, **changes) -> RunConfig:
     """The 3-layer analog of §4.3 and §4.4 (WD 4e-3, the paper's jobs), with ``changes``."""
-    return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model="three_layer",
+    return RunConfig(**analog_data(p), model="three_layer",
                      n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      batch_size=p.pick(64, 128, 128), weight_decay=4e-3, train_probe=False, threads=p.threads,
                      **p.accelerator).replace(**changes)
@@ -224,7 +224,7 @@ def three_layer_base(p: profiles.Profile, **changes) -> RunConfig:
 
 def resnet_base(p: profiles.Profile, **changes) -> RunConfig:
     """The residual-network analog of §4.3 and §4.4, with ``changes``."""
-    return RunConfig(dataset=p.pick("mnist1d", "mnist1d", "cifar10"), model=p.pick("resnet20", "resnet20", "resnet56"),
+    return RunConfig(**analog_data(p), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=p.pick(512, 10_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
                      train_probe=False, threads=p.threads, **p.accelerator).replace(**changes)
 
@@ -237,7 +237,8 @@ def _moving(m0: float, m1: float, steps: int) -> float | dict:
 # --- Fig. 7: the 3-layer net ------------------------------------------------------------------------------
 
 def range_momentum_setup(profile: str, seeds=None) -> Grid:
-    """Fig. 7a: LR range tests 0 → 0.02 (ours ×10) over 10k iterations (ours fewer) at three momenta."""
+    """Fig. 7a: LR range tests 0 → 0.02 (ours ×k, the 3-layer LR scale) over 10k iterations (ours
+    fewer) at three momenta."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_000, 10_000)
     variants = {momentum_arm(m): three_layer_base(p, lr=ramp(0.0, 0.02 * k, steps), momentum=m, steps=steps,
@@ -246,7 +247,7 @@ def range_momentum_setup(profile: str, seeds=None) -> Grid:
 
 
 def momentum_range_setup(profile: str, seeds=None) -> Grid:
-    """Fig. 7b: momentum 0.7 → 1.0 at a fixed LR (the paper does not give it; ours: 0.002 × 10, the
+    """Fig. 7b: momentum 0.7 → 1.0 at a fixed LR (the paper does not give it; ours: 0.002 × k, the
     lower bound of Fig. 7c's range)."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_000, 10_000)
@@ -256,7 +257,7 @@ def momentum_range_setup(profile: str, seeds=None) -> Grid:
 
 
 def range_cyclical_setup(profile: str, seeds=None) -> Grid:
-    """Fig. 7c: LR range tests 0.002 → 0.02 (ours ×10) with constant, rising and falling momentum."""
+    """Fig. 7c: LR range tests 0.002 → 0.02 (ours ×k) with constant, rising and falling momentum."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_000, 10_000)
     variants = {label: three_layer_base(p, lr=ramp(0.002 * k, 0.02 * k, steps), steps=steps,
@@ -266,7 +267,7 @@ def range_cyclical_setup(profile: str, seeds=None) -> Grid:
 
 
 def step_momentum_setup(profile: str, seeds=None) -> Grid:
-    """Fig. 7d: LR 0.005 (ours ×10) divided by 3.16 at 50, 75, 87.5 and 93.75 % of the run, with constant
+    """Fig. 7d: LR 0.005 (ours ×k) divided by 3.16 at 50, 75, 87.5 and 93.75 % of the run, with constant
     or linearly moving momentum; the paper's TBS averages 536 (512 plus its per-GPU offsets)."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 2_000, 20_000)

@@ -45,10 +45,9 @@ import pandas as pd
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
 from .chapter import Chapter, Experiment
-from .common import (ACCURACY, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, caffe_1cycle, decide,
-                     final_accuracy, final_stats, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
+from .common import (ACCURACY, ANALOG, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, Grid, Test, analog, analog_data,
+                     caffe_1cycle, decide, final_accuracy, final_stats, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
 
-CIFAR10 = {"smoke": "mnist1d", "cpu": "mnist1d", "full": "cifar10"}
 
 # --- the arms, as data: each label is made from its setting ------------------------------------------------
 
@@ -215,9 +214,12 @@ def tested_arms(fig: str) -> tuple[str, ...]:
 
 # --- configs --------------------------------------------------------------------------------------------------
 
-def _base(profile: str, dataset: str | None = None, **changes) -> RunConfig:
+def _base(profile: str, dataset: str | None = None, noisy: bool = False, paper: str = "cifar10",
+          **changes) -> RunConfig:
+    """A config on ``dataset``, else on the analog of the paper's ``paper`` (with noisy labels where ``noisy``)."""
     p = profiles.get(profile)
-    return RunConfig(dataset=dataset or CIFAR10[profile], n_train=p.pick(256, 4_000, 50_000),
+    data = {"dataset": dataset} if dataset else analog_data(p, paper, noisy)
+    return RunConfig(**data, n_train=p.pick(256, 4_000, 50_000),
                      n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0), train_probe=False,
                      threads=p.threads, **p.accelerator).replace(**changes)
 
@@ -261,8 +263,8 @@ def _momenta(m: float | tuple[float, float]) -> tuple[float, float]:
 def fig13_setup(profile: str, seeds=None) -> dict[str, Grid]:
     p = profiles.get(profile)
     ep = p.pick(1, 5, None)  # the range test's length in epochs (the paper's, at full)
-    wrn = _base(profile, batch_size=p.pick(64, 128, 512), **_wrn(profile))
-    dense = _base(profile, batch_size=p.pick(64, 128, 256), **_densenet(profile))
+    wrn = _base(profile, noisy=True, batch_size=p.pick(64, 128, 512), **_wrn(profile))
+    dense = _base(profile, noisy=True, batch_size=p.pick(64, 128, 256), **_densenet(profile))
     every = p.pick(5, 25, 50)
     # TBS 256 for 50 epochs against 512 for 75 (the paper's; ours: twice the batch for 1.5 times the epochs)
     tbs = dict(zip(TBS_13D, (p.pick(64, 128, 256), p.pick(128, 256, 512))))
@@ -292,10 +294,9 @@ def fig14_setup(profile: str, seeds=None) -> dict[str, Grid]:
     return {fig: _grid(v, tested_arms(fig), profile, seeds) for fig, v in variants.items()}
 
 
-def _cifar100(profile: str, **changes) -> RunConfig:
+def _cifar100(profile: str, noisy: bool = False, **changes) -> RunConfig:
     p = profiles.get(profile)
-    dataset = p.pick("mnist1d", "mnist1d", "cifar100")
-    return _base(profile, dataset, model=p.pick("resnet20", "resnet20", "resnet56"),
+    return _base(profile, noisy=noisy, paper="cifar100", model=p.pick("resnet20", "resnet20", "resnet56"),
                  n_train=p.pick(256, 1_000, 50_000), **changes)
 
 
@@ -303,7 +304,8 @@ def fig15_setup(profile: str, seeds=None) -> dict[str, Grid]:
     p = profiles.get(profile)
     every = p.pick(5, 25, 50)
     base = _cifar100(profile, batch_size=p.pick(32, 64, 512))
-    wd_grid = {wd_arm(wd): _range(base.replace(weight_decay=wd), 0.1, 1.0, p.pick(2, 20, 50), 0.95, 0.85, every)
+    noisy = _cifar100(profile, noisy=True, batch_size=p.pick(32, 64, 512))
+    wd_grid = {wd_arm(wd): _range(noisy.replace(weight_decay=wd), 0.1, 1.0, p.pick(2, 20, 50), 0.95, 0.85, every)
                for wd in WD_15A}
     runs = {}
     scale = p.pick(20, 5, 1)  # the paper's epochs divided by this
@@ -327,7 +329,7 @@ def fig16_setup(profile: str, seeds=None) -> dict[str, Grid]:
     scale = p.pick(100, 10, 10)  # the paper's epochs divided by this
     grids = {}
     for fig, (model, standard_epochs, wds) in FIG16.items():
-        base = _base(profile, "mnist1d", model=model, n_train=n, batch_size=128)
+        base = _base(profile, ANALOG, model=model, n_train=n, batch_size=128)
         std_steps = max(4, standard_epochs * n // scale // 128)
         per_2_epochs = max(1, 2 * n // scale // 128)
         cyc_steps = max(4, 20 * n // scale // 128)

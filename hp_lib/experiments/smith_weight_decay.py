@@ -31,9 +31,9 @@ import pandas as pd
 from .. import glue, lr_finder, plots, profiles, schedules, verdicts
 from ..train import History, RunConfig
 from .chapter import Chapter, Experiment
-from .common import (ACCURACY, LOSS_MARGIN_N_EVAL, NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog, decide,
-                     final_accuracy, final_loss, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
-from .smith_momentum import LR_SCALE_3LAYER, resnet_base, three_layer_base
+from .common import (ACCURACY, LOSS_MARGIN_N_EVAL, LR_SCALE_3LAYER, NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog,
+                     analog_data, decide, final_accuracy, final_loss, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
+from .smith_momentum import resnet_base, three_layer_base
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
 DEEP_WDS = (1e-4, 3.2e-4, 5.6e-4, 1e-3)
@@ -166,21 +166,23 @@ def _seeds(p: profiles.Profile, seeds) -> tuple[tuple[int, ...], tuple[int, ...]
 
 
 def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
-    """Fig. 9 (and the parent of Fig. 12a): constant LR 0.005 (ours ×10), momentum 0.95."""
+    """Fig. 9 (and the parent of Fig. 12a): constant LR 0.005 (ours ×k, the 3-layer LR scale), momentum 0.95."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_600, 20_000)
     # the paper gives neither the batch size nor the length: Table 1's TBS 128, and 20k iterations
-    base = three_layer_base(p, lr=0.005 * k, momentum=0.95, steps=steps, eval_every=p.pick(10, 100, 500))
+    base = three_layer_base(p, **analog_data(p, noisy=True), lr=0.005 * k, momentum=0.95, steps=steps,
+                            eval_every=p.pick(10, 100, 500))
     configs = {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}
     return WeightDecayGrid("9", _with_snapshot(configs, 1e-3), *_seeds(p, seeds), snapshot_wd=1e-3,
                            restart_fig="12a", restart_wds=SNAPSHOT_SHALLOW_WDS)
 
 
 def cyclical_setup(profile: str, seeds=None) -> WeightDecayGrid:
-    """Fig. 10: LR range test 0.001 → 0.01 (ours ×10) with momentum falling 0.98 → 0.9."""
+    """Fig. 10: LR range test 0.001 → 0.01 (ours ×k) with momentum falling 0.98 → 0.9."""
     p = profiles.get(profile)
     k, steps = LR_SCALE_3LAYER[profile], p.pick(100, 1_000, 10_000)
-    base = three_layer_base(p, lr=ramp(0.001 * k, 0.01 * k, steps), momentum=ramp(0.98, 0.9, steps), steps=steps,
+    base = three_layer_base(p, **analog_data(p, noisy=True), lr=ramp(0.001 * k, 0.01 * k, steps),
+                            momentum=ramp(0.98, 0.9, steps), steps=steps,
                             eval_every=p.pick(10, 30, 200))
     return WeightDecayGrid("10", {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}, *_seeds(p, seeds))
 
@@ -191,7 +193,8 @@ def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDeca
     p = profiles.get(profile)
     steps = p.pick(40, 300, 10_000)
     lr = ramp(0.1, 1.0, steps) if lr_range else 0.1
-    base = resnet_base(p, lr=lr, momentum=0.95, steps=steps, batch_size=p.pick(64, 256, 1_030),
+    base = resnet_base(p, **analog_data(p, noisy=True), lr=lr, momentum=0.95, steps=steps,
+                       batch_size=p.pick(64, 256, 1_030),
                        eval_every=p.pick(5, 20, 200))
     configs = {wd: base.replace(weight_decay=wd) for wd in DEEP_WDS}
     if lr_range:
