@@ -20,6 +20,18 @@ def test_the_tested_batch_sizes_run_the_paired_seeds():
     assert all(len(v) == 3 for v in [ex.setup("cpu", seeds=[5, 6, 7]).seeds[t] for t in s.configs])
 
 
+def test_each_batch_size_gets_the_papers_epochs_in_the_same_ratios():
+    """The paper's budget (48, 70, 95, 116 epochs for TBS 128 … 1024), divided by one factor per profile, and its
+    stepsizes at the same fraction of each run."""
+    for profile in ("cpu", "full"):  # (smoke's runs of a few dozen steps round further)
+        s = ex.setup(profile)
+        for tbs, cfg in s.configs.items():
+            _, paper_epochs, paper_ss = ex.PAPER[s.paper_tbs[tbs]]
+            epochs = cfg.steps * tbs / cfg.n_train
+            assert epochs == pytest.approx(paper_epochs / ex.EPOCH_DIVISOR[profile], rel=0.02)
+            assert cfg.lr["stepsize"] / cfg.steps == pytest.approx(paper_ss / paper_epochs, rel=0.02)
+
+
 def test_cyclical_momentum_setup_still_works():
     """Fig. 8b (the momentum chapter) runs the same batch sizes with a cyclical momentum."""
     s = ex.setup("cpu", min_momentum=0.85)

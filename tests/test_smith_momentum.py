@@ -36,6 +36,17 @@ def test_lr_of_lowest_loss_reads_the_smoothed_minimum_before_the_blow_up():
     assert 10 ** ex.lr_of_lowest_loss(range_test(lrs, noisy)) == pytest.approx(0.16)
 
 
+def test_late_share_is_the_part_of_the_fall_left_for_the_last_quarter():
+    steps = np.arange(0, 81, 10)
+    plateau = range_test(steps, [2.3, 1.0, 0.8, 0.7, 0.62, 0.6, 0.6, 0.6, 0.6]).assign(step=steps)
+    falling = range_test(steps, [2.3, 2.0, 1.8, 1.6, 1.4, 1.2, 1.0, 0.8, 0.6]).assign(step=steps)
+    assert ex.late_share(plateau) == pytest.approx(0.0)  # 0.6 at step 60 (three quarters of the run) and at the end
+    assert ex.late_share(falling) == pytest.approx(100 * 0.4 / 1.7)
+    diverged = falling.copy()
+    diverged.attrs["status"] = "diverged"
+    assert ex.late_share(diverged) == 100.0
+
+
 def test_lr_of_lowest_loss_is_floored_at_the_first_lr_evaluated():
     lrs = np.linspace(0, 0.2, 6)
     assert 10 ** ex.lr_of_lowest_loss(range_test(lrs, [1.0, 5.0, 9.0, 20.0, 50.0, 90.0])) == pytest.approx(0.04)

@@ -18,7 +18,7 @@ IDS = ["smith-fig-1a", "smith-fig-1b", "smith-remark-1", "smith-fig-2", "smith-r
 def test_every_stable_id_is_one_test_but_the_drawing_of_fig_2():
     assert list(ex.CHAPTER.items) == IDS
     assert sorted(t.id for t in ex.TESTS) == sorted(i for i in IDS if i != "smith-fig-2")
-    for t in ex.TESTS:
+    for t in (part for t in ex.TESTS for part in getattr(t, "parts", (t,))):
         if t.measure != "accuracy":  # losses state their margin; accuracies take the binomial rule
             assert t.margin in (ex.LOG_LOSS_MARGIN, ex.NATS_MARGIN) and t.why_margin
     v = ex.illustrate_fig_2()
@@ -30,7 +30,9 @@ def test_the_arms_are_the_papers_settings_and_run_on_the_paired_seeds():
     grids = {"smith-fig-3a": ex.underfitting_setup("cpu"), "smith-fig-3b": ex.capacity_models_setup("cpu"),
              "smith-fig-4a": ex.weight_decay_range_setup("cpu"), "smith-fig-4b": ex.overfitting_setup("cpu")}
     for t in ex.tests(*grids):
-        for arm in t.arms:
+        readings = {ex.VAL, ex.TRAIN} | {ex.at(n, p) for n in (ex.SHALLOW, ex.DEEP) for p in (ex.THREE_QUARTERS,
+                                                                                             ex.END_OF_RUN)}
+        for arm in set(t.arms) - readings:  # readings of one arm's runs (Figs. 3b, 4a) are not arms of their own
             assert [c.seed for c in grids[t.id].configs[arm]] == list(p.paired_seeds), (t.id, arm)
     k = ex.LR_SCALE_3LAYER["cpu"]  # the 3-layer net's one LR scale
     assert [c.lr for cs in (grids["smith-fig-3a"].configs[ex.lr_arm(lr)] for lr in (0.001, 0.004)) for c in cs[:1]] \
@@ -64,8 +66,30 @@ def test_overfitting_items_run_on_the_analog_with_noisy_labels():
 
 
 def test_the_paper_effect_of_fig_3b_is_its_logs_loss_ratio():
-    (t,) = ex.tests("smith-fig-3b")
+    (claim,) = ex.tests("smith-fig-3b")
+    t, *still_falling = claim.parts
     assert math.isclose(t.paper, 100 * math.log(2.421 / 2.140)) and t.higher_is_better is False
+    assert (t.treated, t.baseline) == (ex.DEEP, ex.SHALLOW) == ("ResNet-56 (1-D)", "ResNet-20 (1-D)")
+    assert [p.treated for p in still_falling] == [ex.at(n, ex.THREE_QUARTERS) for n in (ex.SHALLOW, ex.DEEP)]
+    assert {c.model for c in ex.capacity_models_setup("cpu").all()} == {"resnet20", "resnet56"}
+
+
+def test_fig_4a_tells_overfitting_from_instability():
+    """After the lowest test loss, overfitting raises the test loss while the training loss keeps falling; an
+    instability raises both: only the first gives a positive effect."""
+    steps = np.arange(1000)  # long beside the smoothing of the training loss (about 50 steps), as a range test
+    low_then_up = np.interp(steps, np.arange(0, 1000, 100), [2.0, 1.5, 1.0, 0.8, 0.7, 0.75, 0.85, 0.95, 1.0, 1.05])
+
+    def run(train):
+        val = np.where(steps % 100 == 0, low_then_up, np.nan)  # evaluated every 100 steps, trained on every one
+        return pd.DataFrame({"step": steps, "lr": steps / 1000, "momentum": 0.9, "train_loss": train,
+                             "val_loss": val, "val_acc": np.where(steps % 100 == 0, 0.5, np.nan),
+                             "train_eval_loss": np.nan})
+
+    over = ex.changes_after_lowest([run(np.linspace(2.0, 0.3, 1000)) for _ in range(3)])
+    assert (over[ex.VAL] > 30).all() and (over[ex.TRAIN] < 0).all()
+    both = ex.changes_after_lowest([run(low_then_up) for _ in range(3)])
+    assert (both[ex.TRAIN] > 0).all() and np.all(both[ex.VAL] - both[ex.TRAIN] < over[ex.VAL] - over[ex.TRAIN])
 
 
 def test_a_point_is_chosen_on_the_other_seeds():

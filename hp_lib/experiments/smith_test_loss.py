@@ -34,7 +34,7 @@ from ..models import check_name as check_model
 from ..train import History, RunConfig
 from .chapter import Chapter, Experiment
 from .common import (ACCURACY, ANALOG, LABEL_NOISE, LOG_LOSS_MARGIN, LR_SCALE_3LAYER, NATS_MARGIN, WHY_LOG_LOSS_MARGIN,
-                     WHY_NATS_MARGIN, Grid, Test, analog, analog_data, decide, final_accuracy, final_loss, illustrate,
+                     WHY_NATS_MARGIN, AllOf, Grid, Test, analog, analog_data, decide, final_accuracy, final_loss, illustrate,
                      mean_std, over_seeds, publish_grid, range_test_figure, sci)
 from .common import run_grid  # noqa: F401 (the chapter runs its grids with it)
 
@@ -49,7 +49,15 @@ BOTTOM, SMALLEST, LARGEST = "width at the bottom of the test loss", "smallest wi
 # Fig. 3a: the paper's learning rates (red: underfitting; blue: the good one)
 UNDERFIT_LR, GOOD_LR = 0.001, 0.004
 # Fig. 3b: the less and the more powerful network
-SHALLOW, DEEP = "3-layer net (1-D)", "ResNet-20 (1-D)"
+SHALLOW, DEEP = "ResNet-20 (1-D)", "ResNet-56 (1-D)"
+
+
+def at(network: str, point: str) -> str:
+    """Fig. 3b's readings of one network's runs: its test loss at three quarters of the run, or at the end."""
+    return f"{network}, {point}"
+
+
+THREE_QUARTERS, END_OF_RUN = "three quarters of the run", "end of the run"
 # Fig. 4a: the paper's weight decays (blue: overfits; red: the good one; yellow: unstable)
 RANGE_WDS = (1e-4, 4e-3, 1e-2)
 OVERFIT_WD, GOOD_WD = 1e-4, 4e-3
@@ -97,14 +105,28 @@ TESTS = [
          "more over the last quarter of training than at the good LR", lr_arm(UNDERFIT_LR), lr_arm(GOOD_LR),
          "fall of the test loss over the last quarter of training (log-points): LR 0.001 minus LR 0.004",
          measure="late fall", margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
-    Test("smith-fig-3b", "the more powerful network underfits less: after the first epochs its test loss is lower",
-         DEEP, SHALLOW, "final test loss (log-points): shallow minus deep network", measure="final loss",
-         higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN,
-         paper=100 * math.log(PAPER_3B_LOSS["ResNet-50"] / PAPER_3B_LOSS["Inception-ResNet-v2"])),
-    Test("smith-fig-4a", "in LR range tests the weight decay that regularizes enough (4e-3) reaches a lower test "
-         "loss than too little (1e-4), which overfits", wd_arm(GOOD_WD), wd_arm(OVERFIT_WD),
-         "lowest test loss of the range test (log-points): WD 1e-4 minus WD 4e-3", measure="lowest loss",
-         higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
+    AllOf("smith-fig-3b", "the more powerful network underfits less: after the first epochs, while both still "
+          "underfit (their test losses still fall), its test loss is lower", (
+              Test("smith-fig-3b", "ResNet-56 ends the first epochs with a lower test loss than ResNet-20", DEEP,
+                   SHALLOW, "final test loss (log-points): ResNet-20 minus ResNet-56", measure="final loss",
+                   higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN,
+                   paper=100 * math.log(PAPER_3B_LOSS["ResNet-50"] / PAPER_3B_LOSS["Inception-ResNet-v2"])),
+              *(Test("smith-fig-3b", f"{net}'s test loss still falls over the last quarter of the run",
+                     at(net, THREE_QUARTERS), at(net, END_OF_RUN), f"{net}: test loss at three quarters of the run "
+                     "minus at its end (log-points)", measure="loss at", margin=LOG_LOSS_MARGIN,
+                     why_margin=WHY_LOG_LOSS_MARGIN) for net in (SHALLOW, DEEP)))),
+    AllOf("smith-fig-4a", "in LR range tests the weight decay that regularizes enough (4e-3) reaches a lower test "
+          "loss than too little (1e-4), which overfits: past its lowest point its test loss rises while its "
+          "training loss does not (overfitting, not instability)", (
+              Test("smith-fig-4a", "WD 4e-3 reaches a lower test loss than WD 1e-4", wd_arm(GOOD_WD),
+                   wd_arm(OVERFIT_WD), "lowest test loss of the range test (log-points): WD 1e-4 minus WD 4e-3",
+                   measure="lowest loss", higher_is_better=False, margin=LOG_LOSS_MARGIN,
+                   why_margin=WHY_LOG_LOSS_MARGIN),
+              Test("smith-fig-4a", "at WD 1e-4 the test loss climbs after its lowest point more than the training "
+                   "loss does", VAL, TRAIN, "change from the lowest test loss (chosen on the other seeds) to the end "
+                   "of the stable part (log-points), WD 1e-4: test loss minus training loss (the smoothed minibatch "
+                   "loss)", measure="fig-4a change after the lowest point", margin=LOG_LOSS_MARGIN,
+                   why_margin=WHY_LOG_LOSS_MARGIN))),
     Test("smith-fig-4b", "with a very small weight decay a large-LR 1cycle overfits (its test loss turns upward at "
          "the end) while the standard schedule does not", ONE_CYCLE, STANDARD,
          "rise of the test loss from its lowest point (chosen on the other seeds) to the end (log-points): "
@@ -503,15 +525,15 @@ def underfitting_setup(profile: str, seeds=None) -> Grid:
 
 def capacity_models_setup(profile: str, seeds=None) -> Grid:
     """Fig. 3b. Paper: ResNet-50 vs Inception-ResNet-v2 on ImageNet, the first 100k iterations (≈ 3 epochs).
-    Analog: a shallow and a deep network on the largest MNIST-1D set, 3 epochs (at every profile: ImageNet
-    is not among the library's datasets)."""
+    Analog: ResNet-20 against the deeper ResNet-56 on the largest set of the analog, 3 epochs, where both still
+    underfit (at every profile: ImageNet is not among the library's datasets)."""
     p = profiles.get(profile)
     n_train = p.pick(1_000, 50_000, 50_000)
     base = RunConfig(dataset=ANALOG, n_train=n_train, n_val=p.pick(500, 5_000, 10_000),
                      n_test=p.pick(100, 1_000, 1_000), lr=0.1, momentum=0.9, weight_decay=1e-4, batch_size=128,
                      steps=3 * n_train // 128, eval_every=p.pick(5, 100, 100), train_probe=False, threads=p.threads,
                      **p.accelerator)
-    return over_seeds({SHALLOW: base.replace(model="three_layer", lr=0.01), DEEP: base.replace(model="resnet20")},
+    return over_seeds({SHALLOW: base.replace(model="resnet20"), DEEP: base.replace(model="resnet56")},
                       tuple(seeds) if seeds else p.paired_seeds)
 
 
@@ -612,16 +634,39 @@ def judge_3a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[s
 
 
 def judge_3b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
-    finals = _final_losses(runs)
-    glue.values({"s3-3b-loss-shallow": mean_std(finals[SHALLOW], 3), "s3-3b-loss-deep": mean_std(finals[DEEP], 3)})
+    finals, steps = _final_losses(runs), grid.all()[0].steps
+    falls = late_falls(runs, steps)
+    glue.values({"s3-3b-loss-shallow": mean_std(finals[SHALLOW], 3), "s3-3b-loss-deep": mean_std(finals[DEEP], 3),
+                 "s3-3b-fall-shallow": mean_std(falls[SHALLOW]), "s3-3b-fall-deep": mean_std(falls[DEEP])})
+    loss_at = {at(net, point): np.array([log_points(_loss_at(h, step)) for h in runs[net]])
+               for net in (SHALLOW, DEEP) for point, step in ((THREE_QUARTERS, 3 * steps // 4), (END_OF_RUN, steps))}
     measure = {arm: log_points(x) for arm, x in finals.items()}
-    return decide(tests("smith-fig-3b"), {"final loss": measure}, grid.all()[0].n_val, profile)
+    return decide(tests("smith-fig-3b"), {"final loss": measure, "loss at": loss_at}, grid.all()[0].n_val, profile)
+
+
+def changes_after_lowest(histories: list[History]) -> dict[str, np.ndarray]:
+    """Fig. 4a: how the test loss and the training loss (smoothed minibatch loss) change, in log-points, from
+    the test loss's lowest point to the end of the range test's stable part (before it blows up); both points
+    chosen on the mean of the other seeds."""
+    evs = [lr_finder.evaluations(h) for h in histories]
+    steps = np.array(sorted(set().union(*(set(ev["step"]) for ev in evs))))
+    val, train = curve_matrix(evs, "val_loss", steps), curve_matrix(evs, "train_loss_smooth", steps)
+    finite = np.where(np.isfinite(val), val, np.inf)
+    lowest = np.array(held_out(finite, lambda v: int(np.argmin(v))))
+    end = np.array(held_out(finite, lambda v: len(stable_part(pd.DataFrame({"val_loss": v}))) - 1))
+    end = np.maximum(end, lowest)
+    rows = np.arange(len(evs))
+    lp_val, lp_train = log_points(val), log_points(train)
+    return {VAL: lp_val[rows, end] - lp_val[rows, lowest], TRAIN: lp_train[rows, end] - lp_train[rows, lowest]}
 
 
 def judge_4a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
     lowest = lowest_losses(runs)
+    after = changes_after_lowest(runs[wd_arm(OVERFIT_WD)])
     glue.values({f"s3-4a-min-{sci(wd)}": mean_std(np.exp(lowest[wd_arm(wd)] / 100), 3) for wd in RANGE_WDS})
-    return decide(tests("smith-fig-4a"), {"lowest loss": lowest}, grid.all()[0].n_val, profile)
+    glue.values({"s3-4a-val-after": mean_std(after[VAL]), "s3-4a-train-after": mean_std(after[TRAIN])})
+    return decide(tests("smith-fig-4a"), {"lowest loss": lowest, "fig-4a change after the lowest point": after},
+                  grid.all()[0].n_val, profile)
 
 
 def judge_4b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
