@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +91,7 @@ class Verdict:
     effects: tuple[float, ...] = ()
     chapter: str = ""
     parts: tuple[dict, ...] = ()  # a claim of several tests: each part's id, status, margin and per-seed effects
+    ran: dict = field(default_factory=dict)  # what its runs trained, per language ("en", "zh"); none: no training
 
     def record(self) -> dict:
         r = asdict(self)
@@ -361,18 +362,38 @@ def glue_verdict(v: Verdict) -> None:
     glue.text(f"{v.id}-verdict", line(v, "en"), line(v, "zh"))
 
 
+def claims() -> dict:
+    """The claims in Traditional Chinese, with the English each translates (``book/text/claims.yml``)."""
+    import yaml
+
+    from . import paths
+
+    path = paths.project_root() / "book" / "text" / "claims.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def claim_text(v: Verdict, lang: str) -> str:
+    """The verdict's claim in ``lang``: its translation while that translates this very claim, else as stated."""
+    entry = claims().get(v.id, {}) if lang != "en" else {}
+    return entry[lang] if entry.get("en") == v.claim and lang in entry else v.claim
+
+
 def table(verdicts: list[Verdict], lang: str, across_pages: bool = False) -> str:
     """A Markdown table of verdicts: each item linked to its place (on this page, or ``across_pages`` by its
-    label), its status, effect and CI against the margin, seeds, and the source's value."""
+    label), the claim, what its runs trained, the verdict, the effect with its CI and margin, the smallest effect
+    its seeds decide, the seeds, and the source's own effect."""
     h = catalog()[lang]["table"]
-    rows = [f"| {h['item']} | {h['status']} | {h['effect']} | {h['ci']} | {h['margin']} | {h['n']} | {h['paper']} |",
-            "|---|---|---|---|---|---|---|"]
+    heads = [h[k] for k in ("item", "claim", "ran", "status", "effect", "detectable", "n", "paper")]
+    rows = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for v in verdicts:
         f = fields(v)
         link = f"{{ref}}`{v.id} <{v.id}>`" if across_pages else f"[{v.id}](#{v.id})"
-        ci = f"[{f['lo']}, {f['hi']}]" if v.ci else "—"
-        rows.append(f"| {link} | {label(v.status, lang)} | {f['effect'] if v.kind == TEST else '—'} "
-                    f"| {ci} | {f['margin']} | {v.n_seeds or '—'} | {f['paper']} |")
+        effect = "—"
+        if v.kind == TEST and v.effect is not None:
+            effect = f"{f['effect']} [{f['lo']}, {f['hi']}] ({h['margin']} {f['margin']})" if v.ci else f["effect"]
+        cells = [link, claim_text(v, lang).replace("|", "\\|"), v.ran.get(lang, "—"), label(v.status, lang), effect,
+                 f["detectable"] if v.kind == TEST else "—", str(v.n_seeds or "—"), f["paper"]]
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 

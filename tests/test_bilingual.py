@@ -83,3 +83,14 @@ def test_glossary_converts_to_mainland_terms(hant, hans):
 ])
 def test_chinese_soft_line_breaks_are_joined(source, joined):
     assert build.join_cjk_lines(source) == joined
+
+
+def test_every_tested_claim_has_its_current_translation():
+    """book/text/claims.yml translates each chapter's tests as they are stated now (the smoke book checks the
+    rest of the records: illustrations and claims made in the pages)."""
+    from hp_lib import experiments, verdicts
+
+    claims = verdicts.claims()
+    stated = {t.id: t.claim for c in experiments.chapters() for t in c.tests if t.id in c.items}  # records only
+    stale = sorted(i for i, claim in stated.items() if claims.get(i, {}).get("en") != claim)
+    assert not stale, f"translate these claims anew in book/text/claims.yml: {stale}"

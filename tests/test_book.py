@@ -219,3 +219,17 @@ def test_build_records_each_chapters_time_and_runs(smoke_site, root):
     for page, t in record["chapters"].items():
         assert t["seconds"] > 0 and 0 <= t["cached"] <= t["runs"], (page, t)
     assert record["chapters"]["notebooks/smith_momentum"]["runs"] > 0
+
+
+def test_every_claim_has_its_chinese_translation(smoke_site):
+    """Each record's claim is in book/text/claims.yml with the very English it has now (a changed claim whose
+    translation was not changed with it fails here), and each record of a trained item says what it ran."""
+    from hp_lib import verdicts
+
+    records = json.loads((smoke_site / "html" / "verdicts.json").read_text())
+    claims = verdicts.claims()
+    stale = [r["id"] for r in records if claims.get(r["id"], {}).get("en") != r["claim"]]
+    assert not stale, f"claims without a current translation in book/text/claims.yml: {stale}"
+    assert all(claims[r["id"]]["zh"] for r in records)
+    trained = [r for r in records if r["id"] == "smith-fig-4a"][0]
+    assert "MNIST-1D" in trained["ran"]["en"] and "MNIST-1D" in trained["ran"]["zh"]

@@ -75,12 +75,22 @@ def test_an_experiment_refuses_a_test_of_another_item_and_a_chapter_an_item_decl
 def test_publish_writes_one_record_per_item_in_the_declared_order_and_refuses_a_gap(tmp_path, monkeypatch):
     monkeypatch.setenv("HP_BOOK_BUILD", str(tmp_path))
     monkeypatch.setenv("HP_BOOK_NOTEBOOK", "toy")
-    chapter = Chapter("toy", (Experiment("a", ("toy-b", "toy-a")), Experiment("c", ("toy-c",))))
+    def setup(profile, seeds, dataset=None):
+        seeds = seeds or (0,)
+        return [RunConfig(dataset=dataset or "mnist1d_hard", model="resnet20", label_noise=0.15, seed=s) for s in seeds]
+
+    chapter = Chapter("toy", (Experiment("a", ("toy-b", "toy-a"), setup, options=("dataset",)),
+                              Experiment("c", ("toy-c",))))
     shown = {i: verdicts.illustration(i, "shown") for i in ("toy-a", "toy-b", "toy-c")}
     chapter.publish(list(shown.values()), "smoke")
     records = json.loads(verdicts.record_path("smoke", "toy").read_text())
     assert [r["id"] for r in records] == ["toy-b", "toy-a", "toy-c"]
     assert {r["chapter"] for r in records} == {"toy"}
+    # what each item's experiment ran, in both languages; an experiment without runs says nothing
+    assert records[0]["ran"]["en"] == "ResNet-20 on MNIST-1D (hard) with 15 % of its training labels noisy"
+    assert records[0]["ran"]["zh"].startswith("ResNet-20，於 MNIST-1D（困難版）") and records[2]["ran"] == {}
+    chapter.publish(list(shown.values()), "smoke", dataset="digits")  # a reader's option reaches the setup
+    assert "sklearn digits" in json.loads(verdicts.record_path("smoke", "toy").read_text())[1]["ran"]["en"]
     with pytest.raises(ValueError, match=r"no verdict for \['toy-c'\]"):
         chapter.publish({i: shown[i] for i in ("toy-a", "toy-b")}, "smoke")
     with pytest.raises(ValueError, match=r"undeclared items \['toy-d'\]"):

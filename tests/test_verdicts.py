@@ -136,7 +136,7 @@ def test_sentences_and_record_in_both_languages():
                 "reason"):
         assert key in record
     table = V.table([v, V.illustration("smith-fig-2", "a schematic")], "en")
-    assert "[smith-fig-5a](#smith-fig-5a) | reproduced" in table and "| illustration |" in table
+    assert "| [smith-fig-5a](#smith-fig-5a) |" in table and "| reproduced |" in table and "| illustration |" in table
 
 
 def test_the_catalog_has_every_reason_in_every_language():
@@ -146,3 +146,20 @@ def test_the_catalog_has_every_reason_in_every_language():
     for lang in ("en", "zh"):
         assert set(cat[lang]["reasons"]) == reasons
         assert set(cat[lang]["status"]) == {V.REPRODUCED, V.NOT_REPRODUCED, V.INCONCLUSIVE, V.ILLUSTRATION}
+
+
+def test_the_chapter_table_gives_claim_runs_verdict_effect_and_the_papers_value(monkeypatch):
+    v = V.paired(V.Claim("smith-fig-5a", "a cycle beats the step schedule", "m", 1.0, "w", paper=2.1),
+                 np.array([83.0, 84, 82, 83.5]), np.array([80.0, 80.5, 80, 81]))
+    v.ran = {"en": "ResNet-20 on MNIST-1D (hard)", "zh": "ResNet-20，於 MNIST-1D（困難版）"}
+    monkeypatch.setattr(V, "claims", lambda: {"smith-fig-5a": {"en": "a cycle beats the step schedule", "zh": "週期勝過"}})
+    header, _, row = V.table([v], "en").splitlines()
+    assert header.split(" | ")[1:3] == ["claim", "what we ran"]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:4] == ["a cycle beats the step schedule", "ResNet-20 on MNIST-1D (hard)", "reproduced"]
+    assert cells[4].startswith(f"+{v.effect:.2f} [") and "(margin 1.00)" in cells[4] and cells[-1] == "+2.10"
+    zh = [c.strip() for c in V.table([v], "zh").splitlines()[2].strip("|").split("|")]
+    assert zh[1:4] == ["週期勝過", "ResNet-20，於 MNIST-1D（困難版）", "重現"]
+    # a translation of another wording is not shown: the claim as stated is
+    monkeypatch.setattr(V, "claims", lambda: {"smith-fig-5a": {"en": "an older claim", "zh": "舊的"}})
+    assert V.claim_text(v, "zh") == "a cycle beats the step schedule"

@@ -76,13 +76,22 @@ class Chapter:
         return (sweep.prefetch(self.plan(profile, seeds, timed=True, **options), stack=False)
                 + sweep.prefetch(self.plan(profile, seeds, timed=False, **options)))
 
-    def publish(self, judged: dict[str, verdicts.Verdict] | list[verdicts.Verdict], profile: str) -> None:
-        """End the chapter: its verdict table and records, one per item in the declared order."""
+    def publish(self, judged: dict[str, verdicts.Verdict] | list[verdicts.Verdict], profile: str, seeds=None,
+                **options) -> None:
+        """End the chapter: its verdict table and records, one per item in the declared order, each with what its
+        experiment ran (at ``profile``, with the chapter's ``seeds`` and ``options``)."""
+        from .common import ran
+
         by_id = judged if isinstance(judged, dict) else {v.id: v for v in judged}
         missing = [i for i in self.items if i not in by_id]
         extra = [i for i in by_id if i not in self.items]
         if missing or extra:
             raise ValueError(f"chapter {self.name!r}: no verdict for {missing}; verdicts for undeclared items {extra}")
+        for e in self.experiments:
+            if e.setup is not None and e.items:
+                what = ran(configs(e.setup(profile, seeds, **{k: options.get(k) for k in e.options})))
+                for i in e.items:
+                    by_id[i].ran = what
         verdicts.publish([by_id[i] for i in self.items], self.name, profile)
 
 

@@ -15,7 +15,8 @@ from ..train import History, RunConfig
 DATASET_NAMES = {"mnist1d": "MNIST-1D", "mnist1d_hard": "MNIST-1D (hard)", "cifar10": "CIFAR-10", "digits": "sklearn digits",
                  "fashion_mnist": "Fashion-MNIST"}
 MODEL_NAMES = {"resnet56": "ResNet-56", "resnet20": "ResNet-20", "three_layer": "3-layer net", "mlp": "MLP",
-               "wrn32_4": "WRN-32-4", "densenet40": "DenseNet-40", "lenet": "LeNet"}
+               "wrn32_4": "WRN-32-4", "densenet40": "DenseNet-40", "lenet": "LeNet", "char_lstm": "character LSTM",
+               "skipgram": "skip-gram"}
 
 
 def analog(cfg: RunConfig) -> tuple[str, str]:
@@ -25,6 +26,21 @@ def analog(cfg: RunConfig) -> tuple[str, str]:
     if cfg.label_noise:
         data = f"{data}, {100 * cfg.label_noise:g} % of training labels noisy"
     return data, f"{MODEL_NAMES.get(cfg.model, cfg.model)} ({form})"
+
+
+def ran(cfgs: list[RunConfig]) -> dict[str, str]:
+    """What runs trained, per language (a chapter table's "what we ran"): their models on their data, the names
+    translated by the verdicts' catalog (``ran``)."""
+    models = list(dict.fromkeys(MODEL_NAMES.get(c.model, c.model) for c in cfgs))
+    data = list(dict.fromkeys((DATASET_NAMES.get(c.dataset, c.dataset), c.label_noise) for c in cfgs))
+    out = {}
+    for lang in ("en", "zh"):
+        text = verdicts.catalog()[lang]["ran"]
+        name = lambda n: text["names"].get(n, n)  # noqa: E731
+        on = text["and"].join(name(d) + (text["noisy"].format(percent=f"{100 * noise:g}") if noise else "")
+                              for d, noise in data)
+        out[lang] = text["on"].format(models=text["and"].join(map(name, models)), data=on)
+    return out
 
 
 # The CPU profiles' stand-in for the paper's CIFAR sets and ImageNet: MNIST-1D made harder (hp_lib.data.MNIST1D_HARD:
