@@ -15,8 +15,9 @@ DataLoader: the training loop indexes them directly). Every dataset here works o
 * ``mnist``, ``cifar10``, ``cifar100``: MNIST's IDX files and CIFAR's binary versions (no pickle) from
   ``$HP_BOOK_HOME/data``, downloaded if missing (the ``full`` profile; it needs the internet once).
 
-Splits are drawn from all the samples a source has, so a validation set is a random subset of the same
-distribution (for CIFAR-10, of its 60,000 images) rather than the official test set. ``label_noise`` replaces
+Splits are drawn at random from the samples a source has, so that a validation set is a random subset of the same
+distribution; CIFAR-10 and CIFAR-100 keep their official split: the training samples are drawn from the official
+training images, the validation and test samples from the official test images (the paper's test set). ``label_noise`` replaces
 that fraction of the *training* labels by another class drawn uniformly (symmetric label noise); the
 validation and test labels stay exact.
 
@@ -218,7 +219,9 @@ def _read_cifar_bin(path: Path, label_bytes: int = 1) -> tuple[np.ndarray, np.nd
     return records[:, label_bytes:].reshape(-1, 3, 32, 32), records[:, label_bytes - 1].astype(np.int64)
 
 
-def _cifar(root: Path | None, folder_name: str, names: list[str], url: str, label_bytes: int):
+def _cifar(root: Path | None, folder_name: str, names: list[str], url: str, label_bytes: int, classes: int):
+    """The images of the binary batches ``names`` (the official training batches, then the test batch), standardised,
+    their labels, ``classes``, and how many of them are the official training images (all but the last batch's)."""
     folder = (root or paths.data_dir()) / folder_name
     files = [folder / name for name in names]
     if not all(f.exists() for f in files):
@@ -229,18 +232,19 @@ def _cifar(root: Path | None, folder_name: str, names: list[str], url: str, labe
         print(f"downloading {url} into {folder.parent}")
         download_and_extract_archive(url, str(folder.parent))
     xs, ys = zip(*(_read_cifar_bin(f, label_bytes) for f in files))
-    return (np.concatenate(xs).astype(np.float32) / 255.0 - CIFAR10_MEAN) / CIFAR10_STD, np.concatenate(ys)
+    x = (np.concatenate(xs).astype(np.float32) / 255.0 - CIFAR10_MEAN) / CIFAR10_STD
+    return x, np.concatenate(ys), classes, sum(len(y) for y in ys[:-1])
 
 
 def _source_cifar10(total: int, root: Path | None):
     names = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
-    return *_cifar(root, "cifar-10-batches-bin", names, CIFAR10_URL, 1), 10
+    return _cifar(root, "cifar-10-batches-bin", names, CIFAR10_URL, 1, 10)
 
 
 def _source_cifar100(total: int, root: Path | None):
     """CIFAR-100's binary version, fine labels; standardised with CIFAR-10's statistics (close, and the
     networks' first layers see the same scale)."""
-    return *_cifar(root, "cifar-100-binary", ["train.bin", "test.bin"], CIFAR100_URL, 2), 100
+    return _cifar(root, "cifar-100-binary", ["train.bin", "test.bin"], CIFAR100_URL, 2, 100)
 
 
 SOURCES = {"mnist1d": _source_mnist1d, "mnist1d_hard": _source_mnist1d_hard, "digits": _source_digits, "fashion_mnist": _source_fashion_mnist,
@@ -297,23 +301,42 @@ def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test
 @lru_cache(maxsize=8)
 def _split_arrays(name: str, sizes: tuple[int, int, int], seed: int, root: str | None,
                   classes: tuple[int, ...] | None = None):
-    x, y, num_classes = SOURCES[name](sum(sizes), Path(root) if root else None)
+    # a source with an official split also returns how many of its leading samples are the official training set
+    x, y, num_classes, *official = SOURCES[name](sum(sizes), Path(root) if root else None)
     if classes is not None:
         if max(classes) >= num_classes:
             raise ValueError(f"dataset {name!r} has classes 0..{num_classes - 1}; got {classes}")
-        # a source returns about `total` samples of all classes: ask for enough to keep `total` of these
-        wanted = int(sum(sizes) * num_classes / len(classes) * 1.25)
-        x, y, _ = SOURCES[name](wanted, Path(root) if root else None)
+        if not official:  # a pool of about `total` samples of all classes: ask for enough to keep `total` of these
+            wanted = int(sum(sizes) * num_classes / len(classes) * 1.25)
+            x, y, _ = SOURCES[name](wanted, Path(root) if root else None)
         relabel = np.full(num_classes, -1)
         relabel[list(classes)] = np.arange(len(classes))
         keep = relabel[y] >= 0
+        official = [int(keep[:official[0]].sum())] if official else []
         x, y, num_classes = x[keep], relabel[y[keep]], len(classes)
+    if official:
+        return _official_split(name, x, y, official[0], sizes, seed), num_classes
     if sum(sizes) > len(y):
         raise ValueError(f"dataset {name!r} has {len(y)} samples; train/val/test = {sizes} asks for {sum(sizes)}")
     order = np.random.default_rng(seed).permutation(len(y))
     bounds = np.cumsum((0,) + sizes)
     splits = tuple((x[order[a:b]], y[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:]))
     return splits, num_classes
+
+
+def _official_split(name: str, x: np.ndarray, y: np.ndarray, n_official_train: int, sizes: tuple[int, int, int],
+                    seed: int):
+    """Training samples drawn (seeded) from the first ``n_official_train`` samples, the official training set;
+    validation then test samples from the rest, the official test set."""
+    n_train, n_val, n_test = sizes
+    n_official_test = len(y) - n_official_train
+    if n_train > n_official_train or n_val + n_test > n_official_test:
+        raise ValueError(f"dataset {name!r} has {n_official_train} training and {n_official_test} test samples "
+                         f"(its official split); train/val/test = {sizes} asks for more")
+    rng = np.random.default_rng(seed)
+    train = rng.permutation(n_official_train)[:n_train]
+    held_out = n_official_train + rng.permutation(n_official_test)[:n_val + n_test]
+    return ((x[train], y[train]), (x[held_out[:n_val]], y[held_out[:n_val]]), (x[held_out[n_val:]], y[held_out[n_val:]]))
 
 
 def check_label_noise(fraction) -> float:

@@ -281,6 +281,8 @@ def test_fashion_mnist_debian_files():
 # --- CIFAR-10 (binary batches, faked) ------------------------------------------------------------------
 
 def _write_cifar(root: Path, per_file: int = 2, record_bytes: int = 3073) -> None:
+    """Five training batches and a test batch of ``per_file`` images each; an image's pixels are 20 × its label
+    + 5, or + 6 in the test batch (so that a test tells the official test images apart)."""
     folder = root / "cifar-10-batches-bin"
     folder.mkdir(parents=True)
     names = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
@@ -288,23 +290,27 @@ def _write_cifar(root: Path, per_file: int = 2, record_bytes: int = 3073) -> Non
         records = []
         for r in range(per_file):
             label = (f * per_file + r) % 10
-            pixels = np.full(3072, 20 * label + 5, dtype=np.uint8)
+            pixels = np.full(3072, 20 * label + 5 + (name == "test_batch.bin"), dtype=np.uint8)
             records.append(np.concatenate([[label], pixels]).astype(np.uint8)[:record_bytes])
         np.concatenate(records).tofile(folder / name)
 
 
-def test_cifar10_from_binary_batches(tmp_path):
-    _write_cifar(tmp_path)
-    ds = data.load("cifar10", 6, 4, 2, root=tmp_path)
-    assert ds.sizes() == {"train": 6, "val": 4, "test": 2}
+def test_cifar10_from_binary_batches_keeps_the_official_split(tmp_path):
+    """Training samples from the training batches, validation and test samples from the test batch."""
+    _write_cifar(tmp_path, per_file=4)
+    ds = data.load("cifar10", 12, 2, 2, root=tmp_path)
+    assert ds.sizes() == {"train": 12, "val": 2, "test": 2}
     assert ds.input_shape == (3, 32, 32) and ds.num_classes == 10
     labels = []
-    for x, y in ((ds.x_train, ds.y_train), (ds.x_val, ds.y_val), (ds.x_test, ds.y_test)):
+    for split, (x, y) in {"train": (ds.x_train, ds.y_train), "val": (ds.x_val, ds.y_val),
+                          "test": (ds.x_test, ds.y_test)}.items():
         pixels = np.rint((x.numpy() * data.CIFAR10_STD + data.CIFAR10_MEAN) * 255)
         for img, lab in zip(pixels, y.tolist()):
-            assert (img == 20 * lab + 5).all()
+            assert (img == 20 * lab + 5 + (split != "train")).all(), split
             labels.append(lab)
-    assert sorted(labels) == sorted([i % 10 for i in range(12)])
+    assert sorted(labels[12:]) == sorted(i % 10 for i in range(20, 24))  # the whole test batch, split in two
+    with pytest.raises(ValueError, match="official split"):
+        data.load("cifar10", 12, 4, 1, root=tmp_path)
 
 
 def test_cifar10_given_root_without_files_raises(tmp_path):
@@ -315,7 +321,7 @@ def test_cifar10_given_root_without_files_raises(tmp_path):
 def test_cifar10_truncated_batch(tmp_path):
     _write_cifar(tmp_path, record_bytes=3000)
     with pytest.raises(ValueError, match="3073"):
-        data.load("cifar10", 6, 4, 2, root=tmp_path)
+        data.load("cifar10", 6, 1, 1, root=tmp_path)
 
 
 # --- robustness ---------------------------------------------------------------------------------------

@@ -220,6 +220,25 @@ FAKE_SHAPES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mn
                "mnist1d": ((1, 40), 10), "mnist1d_hard": ((1, 40), 10)}
 
 
+def test_fig_15b_full_takes_the_job_scripts_stepsize():
+    """C100Res256/512/1024: stepsize = epochs (55/55, 50/50, 130/130): the LR rises over the whole run."""
+    from hp_lib.experiments import smith_other_architectures as ex
+
+    for label, cfgs in ex.fig15_setup("full")["15b"].configs.items():
+        assert cfgs[0].lr["stepsize"] == cfgs[0].steps, label
+
+
+def test_every_full_cifar_config_fits_the_official_split():
+    """The paper's training images train; its test images validate (50,000 and 10,000 in CIFAR-10 and -100)."""
+    from hp_lib import data
+
+    for cfg in _every_full_config():
+        if cfg.dataset in ("cifar10", "cifar100"):
+            n_train, n_val, n_test = (d if n is None else n for n, d in
+                                      zip((cfg.n_train, cfg.n_val, cfg.n_test), data.DEFAULT_SIZES[cfg.dataset]))
+            assert n_train <= 50_000 and n_val + n_test <= 10_000, (cfg.dataset, n_train, n_val, n_test)
+
+
 def test_every_full_config_runs_one_step_on_fake_data_of_its_shape():
     configs = list(_every_full_config())
     assert len(configs) > 100

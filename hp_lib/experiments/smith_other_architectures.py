@@ -317,7 +317,9 @@ def fig15_setup(profile: str, seeds=None) -> dict[str, Grid]:
     for tbs, paper_tbs in zip(C100_TBS[profile], C100_EPOCHS):
         epochs, ss = C100_EPOCHS[paper_tbs]
         steps = max(4, epochs * base.n_train // scale // tbs)
-        stepsize = max(1, int(ss * 0.45 / epochs * steps))  # up for 45 % and down for 45 % of the run
+        # full: the job script's stepsize (its epochs: the LR rises over the whole run); the CPU profiles' shorter
+        # runs go up for 45 % and down for 45 % of the run
+        stepsize = max(1, int(ss / epochs * steps if profile == "full" else ss * 0.45 / epochs * steps))
         runs[tbs_arm(paper_tbs)] = base.replace(
             batch_size=tbs, weight_decay=1e-4, steps=steps, eval_every=max(1, steps // 20),
             lr=caffe_1cycle(0.1, 1.0, stepsize, 0.95, 0.85, "lr"),
