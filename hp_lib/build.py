@@ -547,7 +547,7 @@ def print_controls(measure: bool = False) -> None:
             # calibration must not
             spread = max(float(np.std(e, ddof=1)) for e in [r["effects"], *(p["effects"] for p in r.get("parts", []))]
                          if len(e) >= 2)
-            floor = common.resolution_floor(spread, len(r["effects"]), len(test.arms) - 1)
+            floor = common.resolution_floor(spread, len(r["effects"]), test.comparisons)
             margin = max(r["margin"], floor) if test.form == verdicts.DIFFERENCE else r["margin"]
             calibrated[test.id] = {"spread": round(spread, 4), "margin": round(margin, 4),
                                    "n_seeds": len(r["effects"])}

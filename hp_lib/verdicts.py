@@ -37,6 +37,9 @@ DIFFERENCE, EQUIVALENCE = "difference", "equivalence"
 CONFIDENCE = {DIFFERENCE: 0.95, EQUIVALENCE: 0.90}  # TOST at 5 % is the 90 % CI inside the band
 POWER = 0.80  # the power at which the detectable effect is stated
 
+# Where a source's own effect is read: its text (tables, captions), or the author's published logs
+TEXT, LOGS = "text", "logs"
+
 # Why a test came out as it did: the key of its sentence in the pages' catalog (book/text/verdicts.yml).
 CLEARS, AGAINST, STRADDLES, WITHIN, SHOWN = "clears", "against", "straddles", "within", "shown"
 EQUIVALENT, DIFFERENT, BAND_STRADDLES = "equivalent", "different", "band_straddles"
@@ -54,6 +57,7 @@ class Claim:
     why_margin: str     # one sentence: why this margin
     form: str = DIFFERENCE
     paper: float | None = None  # the source's own effect, in the same units and sign, where it reports one
+    paper_from: str = TEXT      # where that effect is read: the source's text (TEXT) or the author's logs (LOGS)
     # equivalence only: how far beyond the band a difference must be shown to call the arms different (at least
     # the band; wider where the seeds cannot resolve the band); the band itself stays what "equivalent" needs
     different_beyond: float | None = None
@@ -66,6 +70,8 @@ class Claim:
     def __post_init__(self):
         if self.form not in CONFIDENCE:
             raise ValueError(f"form must be one of {', '.join(CONFIDENCE)}, not {self.form!r}")
+        if self.paper_from not in (TEXT, LOGS):
+            raise ValueError(f"{self.id}: paper_from is {TEXT!r} or {LOGS!r}, not {self.paper_from!r}")
         if not (math.isfinite(self.margin) and self.margin >= 0):
             raise ValueError(f"{self.id}: the margin must be finite and >= 0, not {self.margin!r}")
 
@@ -84,6 +90,7 @@ class Verdict:
     n_seeds: int
     paper: float | None
     reason: str               # a key of CLEARS ... SHOWN
+    paper_from: str = "text"  # where the paper's effect is read: its text, or the author's logs
     metric: str = ""
     why_margin: str = ""
     detectable: float | None = None  # the smallest effect these seeds decide with POWER
@@ -133,7 +140,7 @@ def decide(claim: Claim, effects, method: str = "t") -> Verdict:
         raise ValueError(f"{claim.id}: effects must be finite (score a diverged run before comparing it): {d}")
     level = CONFIDENCE[claim.form]
     base = dict(id=claim.id, claim=claim.claim, kind=TEST, form=claim.form, effect=float(d.mean()),
-                margin=claim.margin, n_seeds=len(d), paper=claim.paper, metric=claim.metric,
+                margin=claim.margin, n_seeds=len(d), paper=claim.paper, paper_from=claim.paper_from, metric=claim.metric,
                 why_margin=claim.why_margin, confidence=level, effects=tuple(float(x) for x in d))
     if len(d) < 2:
         return Verdict(status=INCONCLUSIVE, ci=None, reason=ONE_SEED, **base)
@@ -284,16 +291,20 @@ def controls(criterion, n_seeds: int, spread: float, draws: int = 200, seed: int
     * ``power``: share decided the right way at an effect of twice the margin (difference form: in both
       directions, the smaller share; equivalence: a difference of twice the bound for "different" is
       "not reproduced") — must be ≥ 80 %.
+
+    A claim in several parts (:class:`Parts`) gets its effect in every comparison at once: the arms each of its
+    differences is claimed against move (so that the arms of an equivalence it also claims stay together).
     """
     rng = np.random.default_rng(seed)
     m = criterion.claim.margin
-    treated = criterion.arms[0]
+    moved = _against(criterion) if isinstance(criterion, Parts) else {criterion.arms[0]: -1.0}
 
     def decided(shift: float, wrong: set) -> float:
         hits = 0
         for _ in range(draws):
             values = {a: rng.normal(0.0, spread / math.sqrt(2), n_seeds) for a in criterion.arms}
-            values[treated] = values[treated] + shift
+            for arm, sign in moved.items():
+                values[arm] = values[arm] - sign * shift
             hits += criterion.decide(values).status in wrong
         return hits / draws
 
@@ -307,6 +318,21 @@ def controls(criterion, n_seeds: int, spread: float, draws: int = 200, seed: int
             # 5 %, plus two standard errors of a share estimated from ``draws`` draws
             "placebo_limit": 0.05 + 2 * math.sqrt(0.05 * 0.95 / draws),
             "placebo": placebo, "power": power}
+
+
+def _against(parts: Parts) -> dict[str, float]:
+    """The arms a claim in several parts says its difference parts beat (each moves down by the effect: +1), or the
+    treated arm where a part's baseline is also an arm of one of its equivalences (it moves up: -1)."""
+    together = {a for c in parts.parts if c.claim.form == EQUIVALENCE for a in c.arms}
+    moved = {}
+    for c in parts.parts:
+        if c.claim.form == DIFFERENCE:
+            baselines = c.arms[1:]
+            if together & set(baselines):
+                moved[c.arms[0]] = -1.0
+            else:
+                moved.update({b: 1.0 for b in baselines})
+    return moved
 
 
 # --- words ----------------------------------------------------------------------------------------------------
@@ -340,7 +366,7 @@ def explain(v: Verdict, lang: str) -> str:
     text = catalog()[lang]
     s = text["reasons"][v.reason].format(**fields(v))
     if v.paper is not None and v.kind == TEST:
-        s += (" " if lang == "en" else "") + text["paper"].format(**fields(v))  # Chinese sets no space
+        s += (" " if lang == "en" else "") + text["paper"][v.paper_from].format(**fields(v))  # Chinese sets no space
     return s
 
 
@@ -391,8 +417,9 @@ def table(verdicts: list[Verdict], lang: str, across_pages: bool = False) -> str
         effect = "—"
         if v.kind == TEST and v.effect is not None:
             effect = f"{f['effect']} [{f['lo']}, {f['hi']}] ({h['margin']} {f['margin']})" if v.ci else f["effect"]
+        paper = f["paper"] + (h["logs"] if v.paper is not None and v.paper_from == LOGS else "")
         cells = [link, claim_text(v, lang).replace("|", "\\|"), v.ran.get(lang, "—"), label(v.status, lang), effect,
-                 f["detectable"] if v.kind == TEST else "—", str(v.n_seeds or "—"), f["paper"]]
+                 f["detectable"] if v.kind == TEST else "—", str(v.n_seeds or "—"), paper]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 

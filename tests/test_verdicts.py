@@ -160,6 +160,12 @@ def test_the_chapter_table_gives_claim_runs_verdict_effect_and_the_papers_value(
     assert cells[4].startswith(f"+{v.effect:.2f} [") and "(margin 1.00)" in cells[4] and cells[-1] == "+2.10"
     zh = [c.strip() for c in V.table([v], "zh").splitlines()[2].strip("|").split("|")]
     assert zh[1:4] == ["週期勝過", "ResNet-20，於 MNIST-1D（困難版）", "重現"]
+    # an effect read from the author's logs says so, in the sentence and in the table
+    logs = V.paired(V.Claim("smith-fig-5a", "a cycle beats the step schedule", "m", 1.0, "w", paper=2.1,
+                            paper_from=V.LOGS), np.array([83.0, 84, 82, 83.5]), np.array([80.0, 80.5, 80, 81]))
+    assert "The effect in the author's logs: +2.10." in V.explain(logs, "en") and "作者訓練日誌" in V.explain(logs, "zh")
+    assert V.table([logs], "en").splitlines()[2].endswith("| +2.10 (logs) |")
+    assert "The paper's effect: +2.10." in V.explain(v, "en")
     # a translation of another wording is not shown: the claim as stated is
     monkeypatch.setattr(V, "claims", lambda: {"smith-fig-5a": {"en": "an older claim", "zh": "舊的"}})
     assert V.claim_text(v, "zh") == "a cycle beats the step schedule"

@@ -173,12 +173,19 @@ class AllOf:
     def form(self) -> str:
         return verdicts.DIFFERENCE if any(t.form == verdicts.DIFFERENCE for t in self.parts) else verdicts.EQUIVALENCE
 
+    @property
+    def comparisons(self) -> int:
+        """The comparisons that must all be decided for the claim to be: every difference of every part."""
+        return max(1, sum(t.comparisons for t in self.parts if t.form == verdicts.DIFFERENCE))
+
     def calibration(self) -> tuple[float, float, int] | None:
         return self.measured or measured_on_cpu().get(self.id)
 
     def decide(self, measures: dict, n_eval: int, profile: str | None = None) -> verdicts.Verdict:
-        """Each part decided (with this claim's calibration: its parts share its id), then combined."""
-        return verdicts.all_of([t.decide(measures, n_eval, profile) for t in self.parts], self.id, self.claim)
+        """Each part decided (with this claim's calibration and comparisons: its parts share its id), then
+        combined."""
+        return verdicts.all_of([t.decide(measures, n_eval, profile, self.comparisons) for t in self.parts],
+                               self.id, self.claim)
 
     def criterion(self, margin: float, why_margin: str, different_beyond: float | None = None) -> verdicts.Parts:
         parts = tuple(t.criterion(margin, why_margin, different_beyond) for t in self.parts)
@@ -224,10 +231,16 @@ class Test:
     why_margin: str = ""
     form: str = verdicts.DIFFERENCE
     measured: tuple[float, float, int] | None = None
+    paper_from: str = verdicts.TEXT  # where ``paper`` is read: the paper's text, or the author's logs (LOGS)
 
     @property
     def arms(self) -> tuple[str, ...]:
         return (self.treated, *(self.baseline if isinstance(self.baseline, tuple) else (self.baseline,)))
+
+    @property
+    def comparisons(self) -> int:
+        """The comparisons that must all be decided: one per baseline."""
+        return len(self.arms) - 1
 
     def calibration(self) -> tuple[float, float, int] | None:
         return self.measured or measured_on_cpu().get(self.id)
@@ -235,7 +248,7 @@ class Test:
     def criterion(self, margin: float, why_margin: str, different_beyond: float | None = None):
         """A tuple of baselines: ``treated`` beats each (a difference), or no two arms differ (an equivalence)."""
         claim = verdicts.Claim(self.id, self.claim, self.metric, margin, why_margin, self.form, self.paper,
-                               different_beyond if self.form == verdicts.EQUIVALENCE else None)
+                               self.paper_from, different_beyond if self.form == verdicts.EQUIVALENCE else None)
         if not isinstance(self.baseline, tuple):
             return verdicts.Compare(claim, self.treated, self.baseline)
         if self.form == verdicts.EQUIVALENCE:
@@ -243,8 +256,9 @@ class Test:
         return verdicts.BeatsEach(claim, self.treated, self.baseline)
 
     def decide(self, measures: dict[str, dict[str, np.ndarray]], n_eval: int,
-               profile: str | None = None) -> verdicts.Verdict:
-        """Decide on ``measures[self.measure]`` (arm -> one value per seed, seeds in the same order)."""
+               profile: str | None = None, comparisons: int | None = None) -> verdicts.Verdict:
+        """Decide on ``measures[self.measure]`` (arm -> one value per seed, seeds in the same order);
+        ``comparisons``: how many must all be decided (a part of a claim: the claim's), for the floor."""
         values = measures[self.measure]
         if self.margin is None:
             margin, why = accuracy_margin(values, self.arms, n_eval)
@@ -254,7 +268,7 @@ class Test:
         # "equivalent" easier to reach, the direction a noisy test must not favour
         spread, floor = (self.calibration() or (None,))[0], None
         if profile == "cpu" and spread is not None:
-            floor = resolution_floor(spread, len(values[self.treated]), len(self.arms) - 1)
+            floor = resolution_floor(spread, len(values[self.treated]), comparisons or self.comparisons)
             # a claim of no difference keeps its band for "equivalent" (widening it would make that easier to
             # reach, the direction a noisy test must not favour); the floor only bounds "different"
             if self.form == verdicts.DIFFERENCE and floor > margin:
@@ -282,7 +296,7 @@ def controls(test: Test, draws: int = 200) -> dict:
     """The test's placebo and positive controls (:func:`hp_lib.verdicts.controls`) at its measured spread,
     margin and number of seeds."""
     spread, margin, n_seeds = test.calibration()
-    floor = resolution_floor(spread, n_seeds, len(test.arms) - 1)
+    floor = resolution_floor(spread, n_seeds, test.comparisons)
     return verdicts.controls(test.criterion(margin, "measured", floor), n_seeds, spread, draws)
 
 

@@ -54,12 +54,12 @@ TESTS = [
           "several times as long, and than a step schedule of its own length (all at WD 1e-4)", (
               Test("smith-fig-5a", "the cycle ends above the long step schedule", cycle_arm(PAPER_WD), STEP,
                    "1cycle minus the long step schedule, final test accuracy (points)",
-                   paper=PAPER_FINAL_ACC[1e-4] - PAPER_FINAL_ACC["step"]),
+                   paper=PAPER_FINAL_ACC[1e-4] - PAPER_FINAL_ACC["step"], paper_from=verdicts.LOGS),
               Test("smith-fig-5a", "the cycle ends above the step schedule cut to its budget", cycle_arm(PAPER_WD),
                    SHORT_STEP, "1cycle minus the step schedule of the same length, final test accuracy (points)"))),
     Test("smith-fig-5b", "with the cycle to LR 3, WD 1e-4 trains and WD 1e-3 does not", cycle_arm(1e-4),
          cycle_arm(1e-3), "1cycle at WD 1e-4 minus at WD 1e-3, final test accuracy (points)",
-         paper=PAPER_FINAL_ACC[1e-4] - PAPER_FINAL_ACC[1e-3]),
+         paper=PAPER_FINAL_ACC[1e-4] - PAPER_FINAL_ACC[1e-3], paper_from=verdicts.LOGS),
     Test("smith-remark-3", "regularization must be balanced: large learning rates regularize, so they need less "
          "weight decay: the smaller WD 1e-4 gains more over 1e-3 under the large-LR cycle than under the step "
          "schedule", CYCLE_GAIN, STEP_GAIN, "(WD 1e-4 minus 1e-3) under the cycle, minus the same under the long "
@@ -126,7 +126,7 @@ def results(setup: SuperConvergence, runs: dict[str, list[History]]) -> pd.DataF
     for label, (cfg, paper) in arms.items():
         s = final_stats(runs[label])
         rows.append({"run": label, "iterations": cfg.steps, "WD": sci(cfg.weight_decay),
-                     "paper final acc. (%)": "—" if paper is None else PAPER_FINAL_ACC[paper],
+                     "paper final acc. (%, author's logs)": "—" if paper is None else PAPER_FINAL_ACC[paper],
                      "ours final acc. (%)": s.acc_text(), "ours best acc. (%)": f"{100 * s.best_acc:.1f}",
                      "diverged runs": s.diverged_text()})
     return pd.DataFrame(rows).set_index("run")

@@ -110,7 +110,8 @@ TESTS = [
               Test("smith-fig-3b", "ResNet-56 ends the first epochs with a lower test loss than ResNet-20", DEEP,
                    SHALLOW, "final test loss (log-points): ResNet-20 minus ResNet-56", measure="final loss",
                    higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN,
-                   paper=100 * math.log(PAPER_3B_LOSS["ResNet-50"] / PAPER_3B_LOSS["Inception-ResNet-v2"])),
+                   paper=100 * math.log(PAPER_3B_LOSS["ResNet-50"] / PAPER_3B_LOSS["Inception-ResNet-v2"]),
+                   paper_from=verdicts.LOGS),
               *(Test("smith-fig-3b", f"{net}'s test loss still falls over the last quarter of the run",
                      at(net, THREE_QUARTERS), at(net, END_OF_RUN), f"{net}: test loss at three quarters of the run "
                      "minus at its end (log-points)", measure="loss at", margin=LOG_LOSS_MARGIN,
