@@ -548,7 +548,10 @@ def print_controls(measure: bool = False) -> None:
             spread = max(float(np.std(e, ddof=1)) for e in [r["effects"], *(p["effects"] for p in r.get("parts", []))]
                          if len(e) >= 2)
             floor = common.resolution_floor(spread, len(r["effects"]), test.comparisons)
-            margin = max(r["margin"], floor) if test.form == verdicts.DIFFERENCE else r["margin"]
+            # the margin the test states (a record without it: the margin it applied) raised to the floor of
+            # this spread: a floor of an earlier spread does not stay
+            stated = r["margin"] if r.get("stated_margin") is None else r["stated_margin"]
+            margin = max(stated, floor) if test.form == verdicts.DIFFERENCE else r["margin"]
             calibrated[test.id] = {"spread": round(spread, 4), "margin": round(margin, 4),
                                    "n_seeds": len(r["effects"])}
         built = json.loads((paths.build_dir() / "html" / "build.json").read_text()) \

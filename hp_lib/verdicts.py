@@ -99,6 +99,7 @@ class Verdict:
     chapter: str = ""
     parts: tuple[dict, ...] = ()  # a claim of several tests: each part's id, status, margin and per-seed effects
     ran: dict = field(default_factory=dict)  # what its runs trained, per language ("en", "zh"); none: no training
+    stated_margin: float | None = None  # the margin the test states, before a floor of what the seeds resolve
 
     def record(self) -> dict:
         r = asdict(self)

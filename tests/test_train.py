@@ -200,11 +200,9 @@ def test_bad_snapshot_settings_are_rejected(changes, match):
         small(**changes)
 
 
-@pytest.mark.parametrize("shape", [(3, 32, 32), (1, 40)])
-def test_three_layer_net_has_caffes_multipliers(shape):
-    """cifar3.prototxt: biases at lr_mult 2; the classifier's weights at decay_mult 250, its bias at 0 (in the
-    2-D form and the 1-D analog alike)."""
-    model = models.build("three_layer", shape, 10)
+def test_three_layer_net_has_caffes_multipliers():
+    """cifar3.prototxt: biases at lr_mult 2; the classifier's weights at decay_mult 250, its bias at 0."""
+    model = models.build("three_layer", (3, 32, 32), 10)
     opt = torch.optim.SGD(train.param_groups(model, 4e-3), lr=0.1)
     schedules.apply(opt, lr=0.01)
     name_of = {id(p): n for n, p in model.named_parameters()}
@@ -218,21 +216,23 @@ def test_three_layer_net_has_caffes_multipliers(shape):
     assert len(seen) == len(list(model.parameters()))
 
 
-@pytest.mark.parametrize("name,shape", [("resnet20", (1, 40)), ("lenet", (1, 28, 28))])
+@pytest.mark.parametrize("name,shape", [("resnet20", (1, 40)), ("lenet", (1, 28, 28)), ("three_layer", (1, 40))])
 def test_models_without_multipliers_get_one_group(name, shape):
-    """ResNets and LeNet have none."""
+    """ResNets and LeNet have none; the 1-D 3-layer analog keeps plain weight decay."""
     groups = train.param_groups(models.build(name, shape, 10), 1e-4)
     assert len(groups) == 1 and groups[0]["weight_decay"] == 1e-4
 
 
-def test_three_layer_net_sees_caffes_input_scale():
-    """Its first convolution sees the standardised input times 64 (cifar3.prototxt's mean-subtracted pixels)."""
-    model = models.build("three_layer", (1, 40), 10)
+@pytest.mark.parametrize("shape, scale", [((3, 32, 32), 64.0), ((1, 40), 1.0)])
+def test_three_layer_net_sees_caffes_input_scale_in_its_2d_form(shape, scale):
+    """The 2-D form's first convolution sees the standardised input times 64 (cifar3.prototxt's mean-subtracted
+    pixels); the 1-D analog's, the standardised input."""
+    model = models.build("three_layer", shape, 10)
     seen = []
     model.features[0].register_forward_hook(lambda m, inputs, out: seen.append(inputs[0]))
-    x = torch.randn(4, 1, 40)
+    x = torch.randn(2, *shape)
     model(x)
-    torch.testing.assert_close(seen[0], model.prepare(x) * 64.0)
+    torch.testing.assert_close(seen[0], model.prepare(x) * scale)
 
 
 def test_train_a_readers_own_model_and_tensors():

@@ -8,8 +8,7 @@ a step schedule). The level chosen is the smallest whose mean accuracy falls in 
 
 ``lr-scale``: the factor by which the 3-layer net's learning rates exceed the paper's
 (``hp_lib.experiments.smith_momentum.LR_SCALE_3LAYER``). The paper's Fig. 4a range test at WD 4e-3 blows up
-near LR 0.008; the same range test of our 3-layer net (with cifar3.prototxt's multipliers and input scale, on
-the analog's data) blows up at the LR this prints, per seed: where its test loss first stands half as high again
+near LR 0.008; the same range test of our 3-layer net (its 1-D form, on the analog's data) blows up at the LR this prints, per seed: where its test loss first stands half as high again
 as the lowest before it (a net that collapses ends at the uniform guess's loss, ln 10, not at infinity). The
 scale is the median over 0.008, to one significant figure.
 

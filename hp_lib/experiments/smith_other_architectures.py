@@ -161,15 +161,14 @@ LOG_LOSS, RANGE_ACCURACY = "log_loss", "range_accuracy"
 
 
 TESTS = [
-    AllOf("smith-fig-13a", "wide ResNet, LR range test 0.1 → 1: WD 1e-3 is poor; 1e-4, 3e-5 and 1e-5 are about "
-          "as good (any value in that range is good)", (
-              Test("smith-fig-13a", "WD 1e-4 reaches a lower test loss than WD 1e-3", wd_arm(1e-4), wd_arm(1e-3),
-                   "100 × ln(lowest test loss at WD 1e-3 / at WD 1e-4) in the LR range test (about % lower)",
-                   measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN),
-              Test("smith-fig-13a", "WD 1e-4, 3e-5 and 1e-5 reach the same lowest test loss", wd_arm(1e-4),
-                   (wd_arm(3e-5), wd_arm(1e-5)), "100 × ln of the lowest test loss, the pair of WD 1e-4, 3e-5 and "
-                   "1e-5 that differs most (about %)", measure=LOG_LOSS, higher_is_better=False,
-                   margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN, form=verdicts.EQUIVALENCE))),
+    # the caption's ordering: 1e-3 is poor and any value of 1e-4 … 1e-5 is good, so each beats 1e-3 (its finer
+    # ranking, "slightly better" and "similar", is below what four seeds resolve: shown, not tested)
+    AllOf("smith-fig-13a", "wide ResNet, LR range test 0.1 → 1: WD 1e-3 is poor and any value in 1e-4 … 1e-5 is "
+          "good: 1e-4, 3e-5 and 1e-5 each reach a lower test loss than 1e-3", tuple(
+              Test("smith-fig-13a", f"WD {sci(wd)} reaches a lower test loss than WD 1e-3", wd_arm(wd), wd_arm(1e-3),
+                   f"100 × ln(lowest test loss at WD 1e-3 / at WD {sci(wd)}) in the LR range test (about % lower)",
+                   measure=LOG_LOSS, higher_is_better=False, margin=LOG_LOSS_MARGIN, why_margin=WHY_LOG_LOSS_MARGIN)
+              for wd in (1e-4, 3e-5, 1e-5))),
     Test("smith-fig-13b", "DenseNet, LR range test 0.1 → 1 at constant momentum: momentum 0.99 diverges, smaller "
          "momentum (0.9) is better", momentum_arm(0.9), momentum_arm(0.99),
          "100 × ln(lowest test loss at momentum 0.99 / at 0.9) in the LR range test (about % lower)",
