@@ -7,13 +7,14 @@ correlated noise 0.25, i.i.d. noise 0.02) by one factor. The run is the §3 chap
 a step schedule). The level chosen is the smallest whose mean accuracy falls in 85–90 %.
 
 ``lr-scale``: the factor by which the 3-layer net's learning rates exceed the paper's
-(``hp_lib.experiments.smith_momentum.LR_SCALE_3LAYER``). The paper's Fig. 4a range test at WD 4e-3 blows up
-near LR 0.008; the same range test of our 3-layer net (its 1-D form, on the analog's data) blows up at the LR this prints, per seed: where its test loss first stands half as high again
-as the lowest before it (a net that collapses ends at the uniform guess's loss, ln 10, not at infinity). The
-scale is the median over 0.008, to one significant figure.
+(``hp_lib.experiments.common.LR_SCALE_3LAYER``). The paper's Fig. 4a range test at WD 4e-3 blows up near LR
+0.008; the same range test of our 3-layer net (its 1-D form, on the analog's data) blows up at the LR this
+prints, per seed: where its test loss first stands half as high again as the lowest before it (a net that
+collapses ends at the uniform guess's loss, ln 10, not at infinity). The scale is the median over 0.008, to one
+significant figure.
 
     .venv/bin/python tools/calibrate_analog.py data --levels 1.5 1.75 2 --seeds 0 1
-    .venv/bin/python tools/calibrate_analog.py lr-scale --seeds 0 1 2 3 --top 0.1
+    .venv/bin/python tools/calibrate_analog.py lr-scale --seeds 0 1 2 3 --top 0.3
 """
 
 from __future__ import annotations
