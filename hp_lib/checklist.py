@@ -172,10 +172,10 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
                          eval_every=short_steps, lr={"name": "range_test", "start_lr": min_lr, "end_lr": max_lr,
                                                      "num_steps": short_steps, "mode": "linear"})
     h_mom = runner.run([short.replace(momentum=m) for m in MOMENTA], "checklist: momentum")
-    final = {m: _final_loss(h) for m, h in zip(MOMENTA, h_mom)}
-    momentum = min(final, key=final.get)
+    short_loss = {m: _final_loss(h) for m, h in zip(MOMENTA, h_mom)}
+    momentum = min(short_loss, key=short_loss.get)
     rows += [("3. momentum", "max momentum", f"{momentum:g}",
-              "lowest validation loss of short runs at " + ", ".join(f"{m:g} ({v:.3f})" for m, v in final.items())),
+              "lowest validation loss of short runs at " + ", ".join(f"{m:g} ({v:.3f})" for m, v in short_loss.items())),
              ("3. momentum", "min momentum", "0.85", "cyclical momentum falls while the LR rises")]
     histories["momentum"] = h_mom
 
@@ -206,7 +206,9 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
         comparison = pd.DataFrame([_summary("recommendation (1cycle)", recommended, h_rec),
                                    _summary("baseline (constant LR 0.01)", baseline, h_base)]).set_index("run")
     recommendation = {"max_lr": max_lr, "min_lr": min_lr, "batch_size": batch_size, "momentum": momentum,
-                      "min_momentum": 0.85, "weight_decay": weight_decay, "steps": train_steps}
+                      "min_momentum": 0.85, "weight_decay": weight_decay, "steps": train_steps,
+                      # what the choices were made among: the momenta, best short run first, and the WD grid
+                      "momentum_ranking": sorted(short_loss, key=short_loss.get), "weight_decay_grid": grid}
     table = pd.DataFrame(rows, columns=["step", "setting", "value", "how it was found"]).set_index(["step", "setting"])
     return Report(recommendation, table, comparison, histories, recommended if runner.named else None)
 
