@@ -121,3 +121,32 @@ def test_every_arm_has_a_glue_name():
     for grid in ex.setups("smoke").values():
         names = [ex.GLUE_NAMES[a] for a in grid.configs]
         assert len(set(names)) == len(names) and all(n.replace("-", "").isalnum() for n in names)
+
+
+WD_PANELS = {"13a": ex.WD_13A, "13c": ex.WD_13C, "14b": ex.WD_14B, "15a": ex.WD_15A}
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu"])
+def test_weight_decay_panels_integrate_the_papers_decay(profile):
+    """Σ lr·wd of a short run matches the paper's run: every weight decay of a weight-decay panel is the paper's
+    times the full profile's iterations over the cpu profile's, the same factor for every arm."""
+    grids, cpu, full = ex.setups(profile), ex.setups("cpu"), ex.setups("full")
+    for fig, wds in WD_PANELS.items():
+        k = full[fig].all()[0].steps / cpu[fig].all()[0].steps
+        assert k > 10  # the cpu runs are more than ten times shorter: unscaled, the grid would barely act
+        assert {a: cs[0].weight_decay for a, cs in grids[fig].configs.items()} == \
+            pytest.approx({ex.wd_arm(wd): wd * k for wd in wds})
+    # Fig. 16: the reference is the paper's ImageNet 1cycle, and its standard arm keeps the paper's WD 1e-4 × k
+    for fig, (_, standard_epochs, wds) in ex.FIG16.items():
+        k = ex.PAPER_16_ITERATIONS[fig] / min(c.steps for c in cpu[fig].all())
+        got = {a: cs[0].weight_decay for a, cs in grids[fig].configs.items()}
+        want = {ex.standard_arm(standard_epochs): 1e-4 * k, **{ex.cycle_arm(w): w * k for w in wds}}
+        assert got == pytest.approx(want)
+    # the panels that compare no weight decays keep the paper's
+    assert {cs[0].weight_decay for cs in grids["13b"].configs.values()} == {1e-4}
+
+
+def test_at_full_every_weight_decay_is_the_papers():
+    grids = ex.setups("full")
+    for fig, wds in WD_PANELS.items():
+        assert sorted(cs[0].weight_decay for cs in grids[fig].configs.values()) == sorted(wds)

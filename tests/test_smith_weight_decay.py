@@ -105,3 +105,15 @@ def test_judge_decides_in_the_claimed_direction():
     out = ex.judge(["smith-fig-9a", "smith-fig-9b"], {ex.LOSS: loss, "accuracy": acc}, 2_000)
     assert out["smith-fig-9a"].status == verdicts.REPRODUCED and out["smith-fig-9a"].effect > 0
     assert out["smith-fig-9b"].status == verdicts.NOT_REPRODUCED  # 1e-3 ends higher: the binding comparison
+
+
+@pytest.mark.parametrize("lr_range", [False, True])
+def test_fig_11_scales_its_weight_decays_by_the_ratio_of_iterations(lr_range):
+    cpu, full = ex.resnet_setup("cpu", lr_range=lr_range), ex.resnet_setup("full", lr_range=lr_range)
+    k = next(iter(full.configs.values())).steps / next(iter(cpu.configs.values())).steps
+    assert cpu.wd_scale == pytest.approx(k) and full.wd_scale == 1.0
+    assert {wd: c.weight_decay for wd, c in cpu.configs.items()} == pytest.approx({wd: wd * k for wd in ex.DEEP_WDS})
+    if lr_range:  # Fig. 12b continues the snapshot at the same scaled values
+        restarts = cpu.restart_grid().configs
+        assert {label: cs[0].weight_decay for label, cs in restarts.items()} == \
+            pytest.approx({cpu.label(wd): wd * k for wd in ex.DEEP_WDS})

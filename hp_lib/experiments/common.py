@@ -58,6 +58,18 @@ LABEL_NOISE = 0.15
 LR_SCALE_3LAYER = {"smoke": 20.0, "cpu": 20.0, "full": 1.0}
 
 
+def decay_scale(profile: str, iterations) -> float:
+    """What the CPU profiles multiply a weight-decay grid by: the ``full`` profile's iterations over the ``cpu``
+    profile's (``iterations(profile_name)``: the figure's run length there); 1 at ``full``.
+
+    How far a weight decay pulls the weights over a run is its integral Σ_t lr(t)·wd. A range test run for a
+    fiftieth of the paper's iterations over the same learning rates integrates a fiftieth as much decay, and
+    a grid of the paper's values no longer acts; scaled by the ratio of iterations, each value integrates to
+    what it did in the paper. The factor is the same for every arm of a figure (their order is kept) and is
+    fixed by the run lengths alone; the ``smoke`` profile, which decides nothing, uses the ``cpu`` factor."""
+    return 1.0 if profile == "full" else iterations("full") / iterations("cpu")
+
+
 def analog_data(p: profiles.Profile, paper: str = "cifar10", noisy: bool = False) -> dict:
     """The data fields of a config standing for the paper's ``paper`` dataset: the dataset itself at ``full``,
     the analog on the CPU profiles (with label noise where ``noisy``)."""

@@ -32,7 +32,7 @@ from .. import glue, lr_finder, plots, profiles, schedules, verdicts
 from ..train import History, RunConfig
 from .chapter import Chapter, Experiment
 from .common import (ACCURACY, LOSS_MARGIN_N_EVAL, LR_SCALE_3LAYER, NATS_MARGIN, WHY_NATS_MARGIN, Grid, Test, analog,
-                     analog_data, decide, final_accuracy, final_loss, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
+                     analog_data, decay_scale, decide, final_accuracy, final_loss, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
 from .smith_momentum import resnet_base, three_layer_base
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
@@ -119,6 +119,7 @@ class WeightDecayGrid:
     snapshot_wd: float | None = None
     restart_fig: str = ""
     restart_wds: tuple[float, ...] = ()
+    wd_scale: float = 1.0  # each run's weight decay is its label's times this (common.decay_scale)
 
     def label(self, wd: float) -> str:
         return f"WD {sci(wd)}"
@@ -196,11 +197,13 @@ def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDeca
     base = resnet_base(p, **analog_data(p, noisy=True), lr=lr, momentum=0.95, steps=steps,
                        batch_size=p.pick(64, 256, 1_030),
                        eval_every=p.pick(5, 20, 200))
-    configs = {wd: base.replace(weight_decay=wd) for wd in DEEP_WDS}
+    # the paper states no length: the full profile's 10,000 iterations; shorter runs scale the weight decay
+    k = decay_scale(profile, lambda name: profiles.get(name).pick(40, 300, 10_000))
+    configs = {wd: base.replace(weight_decay=wd * k) for wd in DEEP_WDS}
     if lr_range:
         return WeightDecayGrid("11b", _with_snapshot(configs, 1e-4), *_seeds(p, seeds), snapshot_wd=1e-4,
-                               restart_fig="12b", restart_wds=DEEP_WDS)
-    return WeightDecayGrid("11a", configs, *_seeds(p, seeds))
+                               restart_fig="12b", restart_wds=DEEP_WDS, wd_scale=k)
+    return WeightDecayGrid("11a", configs, *_seeds(p, seeds), wd_scale=k)
 
 
 def run(setup: WeightDecayGrid, desc: str, restarted: bool = False) -> dict[float, list[History]]:
@@ -347,6 +350,7 @@ def glue_settings(s9: WeightDecayGrid, s10: WeightDecayGrid, s11a: WeightDecayGr
         "s44-10-upper-lr": f"{upper_lr(cyc):g}", "s44-10-steps": f"{cyc.steps:,}",
         "s44-deep-data": dr, "s44-deep-model": mr, "s44-deep-n-train": f"{deep.n_train:,}",
         "s44-deep-batch": f"{deep.batch_size:,}", "s44-11-steps": f"{deep.steps:,}",
+        "s44-11-wd-scale": f"{s11a.wd_scale:.3g}",
         "s44-12a-snapshot": f"{s9.step:,}", "s44-12b-snapshot": f"{s11b.step:,}", "s44-12b-snapshot-lr": f"{at:.2f}",
         "s44-seeds": str(len(s9.seeds)), "s44-figure-seeds": str(len(s9.figure_seeds)),
         "s44-loss-margin": f"{NATS_MARGIN:g}", "s44-loss-margin-n": f"{LOSS_MARGIN_N_EVAL:,}"})
