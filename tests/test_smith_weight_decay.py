@@ -19,14 +19,14 @@ def setups(profile="cpu", seeds=None):
             ex.resnet_setup(profile, seeds, lr_range=True))
 
 
-def test_one_test_per_stable_id_on_the_papers_weight_decays():
+def test_one_test_per_stable_id_on_the_papers_weight_decays():  # Fig. 12's: those the full search picks
     assert [t.id for t in ex.TESTS] == IDS
     s9, s10, s11a, s11b = setups()
     grids = {"9": s9.configs, "10": s10.configs, "11a": s11a.configs, "11b": s11b.configs,
              "12a": s9.restart_wds, "12b": s11b.restart_wds}
     for t in ex.TESTS:
         for a in t.arms:
-            if a in (ex.SHIFT_RANGE, ex.SHIFT_CONSTANT):
+            if a in (ex.SHIFT_RANGE, ex.SHIFT_CONSTANT, ex.SEARCH_BEST, *ex.other_continuations(3)):
                 continue
             fig, wd = a.removeprefix("Fig. ").split(", WD ")
             assert any(ex.sci(w) == wd for w in grids[fig]), a
@@ -117,3 +117,26 @@ def test_fig_11_scales_its_weight_decays_by_the_ratio_of_iterations(lr_range):
         restarts = cpu.restart_grid().configs
         assert {label: cs[0].weight_decay for label, cs in restarts.items()} == \
             pytest.approx({cpu.label(wd): wd * k for wd in ex.DEEP_WDS})
+
+
+def _history(losses, lrs=None):
+    h = pd.DataFrame({"step": range(len(losses)), "val_loss": losses, "val_acc": [0.5] * len(losses),
+                      "lr": lrs if lrs is not None else [0.1] * len(losses)})
+    h.attrs["status"] = "ok"
+    return h
+
+
+def test_fig_12_compares_the_continuation_at_the_full_searchs_best_with_the_others(monkeypatch):
+    """The treated continuation is the one at the weight decay the runs from scratch score best (here 1e-2,
+    not the paper's 3.2e-3), and the effect is another continuation's loss minus its own."""
+    s9 = ex.constant_lr_setup("smoke", [0, 1, 2, 3])
+    scratch_loss = {1e-2: 0.5, 3.2e-3: 0.7, 1.8e-3: 0.2, 1e-3: 0.9}  # 1.8e-3 is not continued: never the pick
+    snapshot_loss = {1e-2: 0.6, 3.2e-3: 0.8, 1e-3: 1.0}
+    scratch = {wd: [_history([1.0, v + 0.01 * s]) for s in range(4)] for wd, v in scratch_loss.items()}
+    restarted = {wd: [_history([1.0, v + 0.01 * s]) for s in range(4)] for wd, v in snapshot_loss.items()}
+    monkeypatch.setattr(ex, "_glue_measures", lambda m: None)
+    glued = {}
+    monkeypatch.setattr(ex.glue, "values", glued.update)
+    v = ex.judge_search(s9, scratch, restarted)["smith-fig-12a"]
+    assert glued["s44-12a-search-best"] == "1e-2"
+    assert sorted(p["effects"][0] for p in v.parts) == pytest.approx([0.2, 0.4])  # 0.8 - 0.6 and 1.0 - 0.6

@@ -63,6 +63,16 @@ def arm(fig: str, wd: float) -> str:
 SHIFT_RANGE, SHIFT_CONSTANT = "range test 0.1 → 1", "constant LR 0.1"
 
 
+# Fig. 12's arms: the continuation at the weight decay the full search (the runs from scratch) finds best, and
+# the continuations at the others. Which weight decay that is comes from Fig. 9's or 11b's runs, not from the
+# continuations the test reads: the test asks whether the search from a snapshot agrees with the full search.
+SEARCH_BEST = "continued at the full search's best WD"
+
+
+def other_continuations(n: int) -> tuple[str, ...]:
+    return tuple(f"continued at another WD ({i})" for i in range(1, n + 1))
+
+
 def _loss_test(id: str, claim: str, treated: str, baseline, metric: str, measure: str = LOSS) -> Test:
     return Test(id, claim, treated, baseline, metric, measure=measure, higher_is_better=False, margin=NATS_MARGIN,
                 why_margin=WHY_NATS_MARGIN)
@@ -92,13 +102,15 @@ TESTS = [
                tuple(arm("11b", wd) for wd in DEEP_WDS[1:]),
                "lowest test loss of the range test at WD 3.2e-4 (or 5.6e-4, 1e-3) minus at 1e-4 (nats)", LOWEST),
     _loss_test("smith-fig-12a", "a weight-decay search restarted from a snapshot (taken at WD 1e-3) points to the "
-               "paper's optimum: the continuation at WD 3.2e-3 ends with a lower test loss than those at 1e-2 and "
-               "1e-3", arm("12a", 3.2e-3), (arm("12a", 1e-2), arm("12a", 1e-3)),
-               "final test loss after the snapshot at WD 1e-2 (or 1e-3) minus at 3.2e-3 (nats)"),
-    _loss_test("smith-fig-12b", "a range test restarted halfway from a snapshot at WD 1e-4 points to the paper's "
-               "optimum: continuing at WD 1e-4 reaches a lower test loss than at 3.2e-4, 5.6e-4 and 1e-3",
-               arm("12b", 1e-4), tuple(arm("12b", wd) for wd in DEEP_WDS[1:]),
-               "lowest test loss after the snapshot at WD 3.2e-4 (or 5.6e-4, 1e-3) minus at 1e-4 (nats)", LOWEST),
+               "optimal weight decay: among the continuations at WD 1e-2, 3.2e-3 and 1e-3, the one at the weight "
+               "decay whose run from scratch (Fig. 9) ends with the lowest test loss ends lower than the other two",
+               SEARCH_BEST, other_continuations(2),
+               "final test loss after the snapshot at another WD minus at the full search's best (nats)"),
+    _loss_test("smith-fig-12b", "a range test restarted halfway from a snapshot at WD 1e-4 points to the optimal "
+               "weight decay: continuing at the weight decay whose whole range test (Fig. 11b) reaches the lowest "
+               "test loss reaches a lower test loss than continuing at each of the other three",
+               SEARCH_BEST, other_continuations(3),
+               "lowest test loss after the snapshot at another WD minus at the full search's best (nats)", LOWEST),
     Test("smith-remark-6", "the best weight decay moves with the learning rate: large learning rates (a range test "
          "to LR 1) favour the smaller WD 1e-4 over 1e-3 more than a constant LR 0.1 does", SHIFT_RANGE,
          SHIFT_CONSTANT, "(test loss at WD 1e-3 minus at 1e-4) in the range test, minus the same at the constant "
@@ -126,7 +138,8 @@ class WeightDecayGrid:
 
     def seeds_for(self, fig: str, wd: float) -> tuple[int, ...]:
         """Paired seeds for an arm some test reads (and for the snapshot's parent), else the figure's."""
-        tested = arm(fig, wd) in TESTED_ARMS or (fig == self.fig and wd == self.snapshot_wd)
+        tested = (arm(fig, wd) in TESTED_ARMS or fig == self.restart_fig  # Fig. 12's test reads every continuation
+                  or (fig == self.fig and wd == self.snapshot_wd))
         return self.seeds if tested else self.figure_seeds
 
     def grid(self) -> Grid:
@@ -311,6 +324,22 @@ def judge(ids: list[str], measures: dict, n_eval: int, profile: str | None = Non
     the values the page states: every arm's mean ± std per measure, as ``s44-<fig>-<measure>-<wd>``."""
     _glue_measures(measures)
     return decide(tests(*ids), measures, n_eval, profile)
+
+
+def judge_search(setup: WeightDecayGrid, scratch: dict[float, list[History]],
+                 restarted: dict[float, list[History]], profile: str | None = None) -> dict[str, verdicts.Verdict]:
+    """Fig. 12's test: the continuation at the full search's best weight decay (the lowest mean score from
+    scratch among the continued values, on the paired seeds) against the others; glues every continuation's
+    score and the full search's best as ``s44-<fig>-search-best``."""
+    fig, from_scratch, from_snapshot = setup.restart_fig, measure(setup, scratch), measure(setup, restarted, True)
+    _glue_measures(from_snapshot)
+    key = LOWEST if LOWEST in from_scratch else LOSS
+    best = min(setup.restart_wds, key=lambda wd: from_scratch[key][arm(setup.fig, wd)].mean())
+    others = [wd for wd in setup.restart_wds if wd != best]
+    glue.values({f"s44-{fig}-search-best": sci(best)})
+    values = {SEARCH_BEST: from_snapshot[key][arm(fig, best)],
+              **{name: from_snapshot[key][arm(fig, wd)] for name, wd in zip(other_continuations(len(others)), others)}}
+    return decide(tests(f"smith-fig-{fig}"), {key: values}, setup.n_eval, profile)
 
 
 MEASURE_NAMES = {LOSS: ("loss", 3), ACCURACY: ("acc", 1), LOWEST: ("min", 3), UPPER_ACC: ("upper", 1),
