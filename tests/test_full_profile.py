@@ -151,8 +151,17 @@ def test_fig9_to_fig12_full_are_the_weight_decay_searches():
     assert s11a.configs[1e-4].lr == 0.1
     lr = schedules.from_spec(s11b.configs[1e-4].lr)
     assert abs(lr(0) - 0.1) < 1e-12 and abs(lr(s11b.configs[1e-4].steps - 1) - 1.0) < 1e-12
+    # Fig. 12a: the author's snapshot job (3layWDsnap: LR 0.005, 35 epochs at TBS 2,048, momentum 0.95), from
+    # scratch and continued at 1e-2, 3e-3 and 1e-3; Fig. 9 keeps no snapshot there
+    s12a = wd.snapshot_search_setup("full")
+    assert s9.snapshot_wd is None and s9.restart_wds == ()
+    assert s12a.restart_wds == (1e-2, 3e-3, 1e-3) and sorted(s12a.configs) == sorted(s12a.restart_wds)
+    for w, cfg in s12a.configs.items():
+        assert (cfg.model, cfg.dataset, cfg.lr, cfg.momentum, cfg.weight_decay) == ("three_layer", "cifar10", 0.005, 0.95, w)
+        assert (cfg.batch_size, cfg.steps) == (2_048, 35 * 50_000 // 2_048)
+    assert wd.snapshot_search_setup("cpu").configs == wd.constant_lr_setup("cpu").configs  # Fig. 9's on CPUs
     # Fig. 12: restarts from the snapshot of the WD 1e-3 (3-layer) and WD 1e-4 (ResNet) runs, halfway
-    for setup, parent_wd in ((s9, 1e-3), (s11b, 1e-4)):
+    for setup, parent_wd in ((s12a, 1e-3), (s11b, 1e-4)):
         parent = setup.configs[parent_wd]
         assert setup.snapshot_wd == parent_wd and setup.step % parent.eval_every == 0
         assert parent.steps // 2 - parent.eval_every < setup.step <= parent.steps // 2  # halfway, on an evaluation
@@ -208,7 +217,8 @@ def _every_full_config():
              smith_momentum.range_momentum_setup("full"), smith_momentum.momentum_range_setup("full"),
              smith_momentum.range_cyclical_setup("full"), smith_momentum.step_momentum_setup("full"),
              smith_momentum.one_cycle_momentum_setup("full"), smith_momentum.table_1_setup("full").grid,
-             s44.constant_lr_setup("full").grid(), s44.cyclical_setup("full").grid(), s44.resnet_setup("full").grid(),
+             s44.constant_lr_setup("full").grid(), s44.snapshot_search_setup("full").grid(),
+             s44.cyclical_setup("full").grid(), s44.resnet_setup("full").grid(),
              s44.resnet_setup("full", lr_range=True).grid(), s5.table_2_setup("full").grid,
              *s5.fig13_setup("full").values(), *s5.fig14_setup("full").values(), *s5.fig15_setup("full").values(),
              *s5.fig16_setup("full").values()]

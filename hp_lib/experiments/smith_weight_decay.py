@@ -37,8 +37,10 @@ from .smith_momentum import resnet_base, three_layer_base
 
 SHALLOW_WDS = (1e-2, 3.2e-3, 1.8e-3, 1e-3)
 DEEP_WDS = (1e-4, 3.2e-4, 5.6e-4, 1e-3)
-# Fig. 12a continues the WD 1e-3 snapshot at the paper's three values (its 3e-3 is Fig. 9's 3.2e-3 here)
+# Fig. 12a continues the WD 1e-3 snapshot at the paper's three values: on the CPU profiles from Fig. 9's run
+# (its 3e-3 is Fig. 9's 3.2e-3 there), at full in the author's own snapshot job
 SNAPSHOT_SHALLOW_WDS = (1e-2, 3.2e-3, 1e-3)
+SNAPSHOT_JOB_WDS = (1e-2, 3e-3, 1e-3)
 CHANCE_ACC = 10.0           # ten classes: the accuracy of a diverged run (points)
 CHANCE_LOSS = math.log(10)  # the loss of the uniform prediction: a diverged run's
 UPPER_RANGE_LR = 0.005      # Fig. 10: "accuracy improves above LR 0.005" (the paper's LR; ours × the scale)
@@ -187,8 +189,26 @@ def constant_lr_setup(profile: str, seeds=None) -> WeightDecayGrid:
     base = three_layer_base(p, **analog_data(p, noisy=True), lr=0.005 * k, momentum=0.95, steps=steps,
                             eval_every=p.pick(10, 100, 500))
     configs = {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}
+    if profile == "full":  # Fig. 12a has its own job there (snapshot_search_setup)
+        return WeightDecayGrid("9", configs, *_seeds(p, seeds))
     return WeightDecayGrid("9", _with_snapshot(configs, 1e-3), *_seeds(p, seeds), snapshot_wd=1e-3,
                            restart_fig="12a", restart_wds=SNAPSHOT_SHALLOW_WDS)
+
+
+def snapshot_search_setup(profile: str, seeds=None) -> WeightDecayGrid:
+    """Fig. 12a's search and the full search it is compared with. On the CPU profiles: Fig. 9's grid, continued
+    from its run at WD 1e-3. At ``full``: the author's job ``3layWDsnap cifar3 0.005 35 35 1e-3 512 0.95`` (LR
+    0.005, 35 epochs at TBS 4 × 512 = 2,048, momentum 0.95), run from scratch at WD 1e-2, 3e-3 and 1e-3 and
+    continued at each from the 1e-3 run's snapshot halfway."""
+    if profile != "full":
+        return constant_lr_setup(profile, seeds)
+    p = profiles.get(profile)
+    steps = 35 * 50_000 // 2_048
+    base = three_layer_base(p, **analog_data(p, noisy=True), lr=0.005, momentum=0.95, batch_size=2_048,
+                            steps=steps, eval_every=max(1, steps // 20))
+    configs = {wd: base.replace(weight_decay=wd) for wd in SNAPSHOT_JOB_WDS}
+    return WeightDecayGrid("12a", _with_snapshot(configs, 1e-3), *_seeds(p, seeds), snapshot_wd=1e-3,
+                           restart_fig="12a", restart_wds=SNAPSHOT_JOB_WDS)
 
 
 def cyclical_setup(profile: str, seeds=None) -> WeightDecayGrid:
@@ -243,7 +263,7 @@ CHAPTER = Chapter("smith-weight-decay", (
     Experiment("weight decay in LR range tests on a ResNet", ("smith-fig-11b",), resnet_range_setup,
                tests("smith-fig-11b"), timed=True),
     # continuations from Figs. 9's and 11b's snapshots: their runs wait for the parents (restarts())
-    Experiment("weight decay searched from a snapshot", ("smith-fig-12a", "smith-fig-12b"), None,
+    Experiment("weight decay searched from a snapshot", ("smith-fig-12a", "smith-fig-12b"), snapshot_search_setup,
                tests("smith-fig-12a", "smith-fig-12b")),
     Experiment("a range test's bias between weight decays (Figs. 11a, 11b)", ("smith-remark-6",), None,
                tests("smith-remark-6")),
@@ -252,7 +272,7 @@ CHAPTER = Chapter("smith-weight-decay", (
 
 def restarts(profile: str, seeds=None) -> list[RunConfig]:
     """Fig. 12's continuations from the snapshots."""
-    return [c for s in (constant_lr_setup(profile, seeds), resnet_range_setup(profile, seeds))
+    return [c for s in (snapshot_search_setup(profile, seeds), resnet_range_setup(profile, seeds))
             for c in s.restart_grid().all()]
 
 
@@ -336,7 +356,10 @@ def judge_search(setup: WeightDecayGrid, scratch: dict[float, list[History]],
     key = LOWEST if LOWEST in from_scratch else LOSS
     best = min(setup.restart_wds, key=lambda wd: from_scratch[key][arm(setup.fig, wd)].mean())
     others = [wd for wd in setup.restart_wds if wd != best]
-    glue.values({f"s44-{fig}-search-best": sci(best)})
+    key_name, digits = MEASURE_NAMES[key]
+    glue.values({f"s44-{fig}-search-best": sci(best),
+                 f"s44-{fig}-continued": "; ".join(f"{sci(wd)}: {mean_std(from_snapshot[key][arm(fig, wd)], digits)}"
+                                                   for wd in setup.restart_wds)})
     values = {SEARCH_BEST: from_snapshot[key][arm(fig, best)],
               **{name: from_snapshot[key][arm(fig, wd)] for name, wd in zip(other_continuations(len(others)), others)}}
     return decide(tests(f"smith-fig-{fig}"), {key: values}, setup.n_eval, profile)
@@ -365,7 +388,8 @@ def _glue_measures(measures: dict) -> None:
     glue.values(values)
 
 
-def glue_settings(s9: WeightDecayGrid, s10: WeightDecayGrid, s11a: WeightDecayGrid, s11b: WeightDecayGrid) -> None:
+def glue_settings(s9: WeightDecayGrid, s10: WeightDecayGrid, s11a: WeightDecayGrid, s11b: WeightDecayGrid,
+                  s12a: WeightDecayGrid) -> None:
     """The settings the page states, glued from the configs of this profile."""
     shallow, cyc, deep, rng = (next(iter(s.configs.values())) for s in (s9, s10, s11a, s11b))
     (d3, m3), (dr, mr) = analog(shallow), analog(deep)
@@ -380,7 +404,8 @@ def glue_settings(s9: WeightDecayGrid, s10: WeightDecayGrid, s11a: WeightDecayGr
         "s44-deep-data": dr, "s44-deep-model": mr, "s44-deep-n-train": f"{deep.n_train:,}",
         "s44-deep-batch": f"{deep.batch_size:,}", "s44-11-steps": f"{deep.steps:,}",
         "s44-11-wd-scale": f"{s11a.wd_scale:.3g}",
-        "s44-12a-snapshot": f"{s9.step:,}", "s44-12b-snapshot": f"{s11b.step:,}", "s44-12b-snapshot-lr": f"{at:.2f}",
+        "s44-12a-snapshot": f"{s12a.step:,}",
+        "s44-12a-wds": ", ".join(sci(wd) for wd in s12a.restart_wds), "s44-12b-snapshot": f"{s11b.step:,}", "s44-12b-snapshot-lr": f"{at:.2f}",
         "s44-seeds": str(len(s9.seeds)), "s44-figure-seeds": str(len(s9.figure_seeds)),
         "s44-loss-margin": f"{NATS_MARGIN:g}", "s44-loss-margin-n": f"{LOSS_MARGIN_N_EVAL:,}"})
 
