@@ -75,7 +75,7 @@ def test_the_baseline_is_the_range_tests_lr_with_a_step_decay_and_the_standard_w
     shallow = s.configs["shallow"][ex.BASELINE][0]
     assert (shallow.batch_size, shallow.weight_decay, shallow.steps) == (64, 5e-4, 1200)
     with pytest.raises(ValueError, match="no standard recipe for 'mlp'"):
-        ex.practitioner_baseline("mlp", 0.1, 100)
+        ex.practitioner_baseline("mlp", 0.1, 1_000)
 
 
 def test_a_weight_decay_of_0_is_tested_against_values_below_the_grid():

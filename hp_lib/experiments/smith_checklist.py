@@ -73,15 +73,17 @@ STANDARD_RECIPE = {"resnet": {"weight_decay": 1e-4, "batch_size": 128},
                    "lenet": {"weight_decay": 5e-4, "batch_size": 64}}
 
 
-def practitioner_baseline(model: str, lr: float, steps: int) -> dict:
-    """What a practitioner runs with the range test's best LR and no checklist: that LR held constant and
-    divided by 10 at half and three quarters of the run (He et al.'s step decay), momentum 0.9 (plain), and the
-    network's standard weight decay and batch."""
+def practitioner_baseline(model: str, lr: float, samples: int) -> dict:
+    """What a practitioner runs with the range test's best LR and no checklist, over a budget of ``samples``
+    training samples: that LR held constant and divided by 10 at half and three quarters of the run (He et al.'s
+    step decay), momentum 0.9 (plain), and the network's standard weight decay and batch."""
     family = "resnet" if model.startswith("resnet") else model
     if family not in STANDARD_RECIPE:
         raise ValueError(f"no standard recipe for {model!r}: the baseline knows resnet* and lenet")
+    recipe = STANDARD_RECIPE[family]
+    steps = samples // recipe["batch_size"]
     return {"lr": {"name": "multistep", "value": lr, "milestones": [steps // 2, steps * 3 // 4], "gamma": 0.1},
-            "momentum": 0.9, "nesterov": False, **STANDARD_RECIPE[family]}
+            "momentum": 0.9, "nesterov": False, "steps": steps, "eval_every": max(1, steps // 10), **recipe}
 
 
 def _metric(other: str) -> str:
@@ -159,12 +161,9 @@ def arms(report: checklist.Report, n_fit: int, n_test: int) -> dict[str, RunConf
         policy = checklist._one_cycle(max_lr, max_lr / 10, momentum, steps)
         return base.replace(batch_size=batch, steps=steps, eval_every=max(1, steps // 10), **policy, **changes)
 
-    practitioner = practitioner_baseline(base.model, rec["max_lr"], base.steps)
-    steps = base.steps * base.batch_size // practitioner["batch_size"]
-    practitioner = practitioner_baseline(base.model, rec["max_lr"], steps)
     wd = _wd_reference(rec)
     out = {CHECKLIST: one_cycle(),
-           BASELINE: base.replace(steps=steps, eval_every=max(1, steps // 10), **practitioner),
+           BASELINE: base.replace(**practitioner_baseline(base.model, rec["max_lr"], base.steps * base.batch_size)),
            LR_HALF: one_cycle(max_lr=rec["max_lr"] / 2), LR_DOUBLE: one_cycle(max_lr=rec["max_lr"] * 2),
            BATCH_QUARTER: one_cycle(max_lr=rec["max_lr"] / 4, batch=rec["batch_size"] // 4),
            WD_UP: one_cycle(weight_decay=wd * 10), WD_DOWN: one_cycle(weight_decay=wd / 10),
