@@ -263,8 +263,9 @@ CHAPTER = Chapter("smith-weight-decay", (
     Experiment("weight decay in LR range tests on a ResNet", ("smith-fig-11b",), resnet_range_setup,
                tests("smith-fig-11b"), timed=True),
     # continuations from Figs. 9's and 11b's snapshots: their runs wait for the parents (restarts())
+    # timed: the cost of Fig. 12a's search is read from its full search's training time (glue_cost)
     Experiment("weight decay searched from a snapshot", ("smith-fig-12a", "smith-fig-12b"), snapshot_search_setup,
-               tests("smith-fig-12a", "smith-fig-12b")),
+               tests("smith-fig-12a", "smith-fig-12b"), timed=True),
     Experiment("a range test's bias between weight decays (Figs. 11a, 11b)", ("smith-remark-6",), None,
                tests("smith-remark-6")),
 ))
