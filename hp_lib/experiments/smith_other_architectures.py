@@ -297,11 +297,6 @@ def _with_decay_scaled(variants_of, profile: str) -> dict[str, dict[str, RunConf
 
 # --- Figs. 13–15: range tests ---------------------------------------------------------------------------
 
-def fig13_setup(profile: str, seeds=None) -> dict[str, Grid]:
-    variants = _with_decay_scaled(_fig13_variants, profile)
-    return {fig: _grid(v, tested_arms(fig), profile, seeds) for fig, v in variants.items()}
-
-
 def _fig13_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     p = profiles.get(profile)
     ep = p.pick(1, 5, None)  # the range test's length in epochs (the paper's, at full)
@@ -324,11 +319,6 @@ def _fig13_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     return variants
 
 
-def fig14_setup(profile: str, seeds=None) -> dict[str, Grid]:
-    variants = _with_decay_scaled(_fig14_variants, profile)
-    return {fig: _grid(v, tested_arms(fig), profile, seeds) for fig, v in variants.items()}
-
-
 def _fig14_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     p = profiles.get(profile)
     lenet = _base(profile, p.pick("fashion_mnist", "fashion_mnist", "mnist"), model="lenet",
@@ -345,11 +335,6 @@ def _cifar100(profile: str, noisy: bool = False, **changes) -> RunConfig:
     p = profiles.get(profile)
     return _base(profile, noisy=noisy, paper="cifar100", model=p.pick("resnet20", "resnet20", "resnet56"),
                  n_train=p.pick(256, 1_000, 50_000), **changes)
-
-
-def fig15_setup(profile: str, seeds=None) -> dict[str, Grid]:
-    variants = _with_decay_scaled(_fig15_variants, profile)
-    return {fig: _grid(v, tested_arms(fig), profile, seeds) for fig, v in variants.items()}
 
 
 def _fig15_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
@@ -376,11 +361,6 @@ def _fig15_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
 
 # --- Fig. 16: the ImageNet analog -------------------------------------------------------------------------
 
-def fig16_setup(profile: str, seeds=None) -> dict[str, Grid]:
-    variants = _with_decay_scaled(_fig16_variants, profile)
-    return {fig: _grid(v, tested_arms(fig), profile, seeds) for fig, v in variants.items()}
-
-
 def _fig16_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     p = profiles.get(profile)
     n = p.pick(512, 10_000, 50_000)  # ImageNet is not among the library's datasets: MNIST-1D at every profile
@@ -401,6 +381,18 @@ def _fig16_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
                 weight_decay=wd, steps=cyc_steps, eval_every=max(1, cyc_steps // 20))
         panels[fig] = variants
     return panels
+
+
+def _panels_setup(variants_of):
+    """The setup of the panels ``variants_of`` builds: their arms over the seeds, weight decays scaled."""
+    def setup(profile: str, seeds=None) -> dict[str, Grid]:
+        variants = _with_decay_scaled(variants_of, profile)
+        return {fig: _grid(v, tested_arms(fig), profile, seeds) for fig, v in variants.items()}
+    return setup
+
+
+PANEL_VARIANTS = (_fig13_variants, _fig14_variants, _fig15_variants, _fig16_variants)
+fig13_setup, fig14_setup, fig15_setup, fig16_setup = map(_panels_setup, PANEL_VARIANTS)
 
 
 # --- Table 2 ---------------------------------------------------------------------------------------------
@@ -585,7 +577,7 @@ def judge_table_2(setup: Table2, runs: dict[str, list[History]], profile: str) -
 def glue_settings(grids: dict[str, Grid], profile: str) -> None:
     """The settings the page states, glued from this profile's configs: each figure's analog, training set,
     batch size(s), iterations and seeds (``s5-<fig>-*``), and the factor of each weight-decay panel."""
-    for variants_of in (_fig13_variants, _fig14_variants, _fig15_variants, _fig16_variants):
+    for variants_of in PANEL_VARIANTS:
         glue.values({f"s5-{fig}-wd-scale": f"{k:,.0f}" if k >= 100 else f"{k:.3g}"
                      for fig, k in decay_scales(variants_of, profile).items()})
     for fig, grid in grids.items():

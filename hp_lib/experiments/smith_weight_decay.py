@@ -10,14 +10,17 @@ The paper's settings (SOURCES §1.4, from the captions and the author's jobs):
 * Fig. 12: the grid search restarted from a snapshot: (a) the 3-layer net trained at WD 1e-3, then continued
   at 1e-3, 3e-3 and 1e-2; (b) ResNet-56's range test run to its middle at WD 1e-4, then continued at each.
 
-Our snapshot searches restart Fig. 9's run at WD 1e-3 and Fig. 11b's run at WD 1e-4 halfway. As in the
-momentum chapter, the 3-layer net's learning rates are the paper's times ten at the ``smoke`` and ``cpu``
-profiles; ResNet-20 stands in for ResNet-56 at the paper's learning rates.
+Our snapshot searches restart a run halfway: Fig. 11b's at WD 1e-4, and for Fig. 12a Fig. 9's at WD 1e-3 on
+the CPU profiles, the author's own snapshot job at ``full``. As in the momentum chapter, the 3-layer net's
+learning rates are the paper's times ``LR_SCALE_3LAYER`` on the CPU profiles; ResNet-20 stands in for
+ResNet-56 at the paper's learning rates, for about a thirtieth of the ``full`` profile's iterations, so its weight
+decays are the paper's times that ratio (``common.decay_scale``).
 
-Every item is a test of the weight decays the paper names, fixed here before any run (``TESTS``): the arms a
-test compares run on the same paired seeds (``profile.paired_seeds``), the arms only drawn in a figure on the
-profile's ``seeds``. The time a snapshot search saves follows from its design (it skips the first half of
-every run but one), so the page shows it as an illustration beside the test of what the search picks.
+Every item is a test fixed here before any run (``TESTS``): of the weight decays the paper names, and for
+Fig. 12 of whether the search from a snapshot picks what the full search picks. The arms a test compares run
+on the same paired seeds (``profile.paired_seeds``), the arms only drawn in a figure on the profile's
+``seeds``. The time a snapshot search saves follows from its design (it skips the first half of every run but
+one), so the page shows it as an illustration beside the test of what the search picks.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ TESTS = [
                "lowest test loss of the range test at WD 3.2e-4 (or 5.6e-4, 1e-3) minus at 1e-4 (nats)", LOWEST),
     _loss_test("smith-fig-12a", "a weight-decay search restarted from a snapshot (taken at WD 1e-3) points to the "
                "optimal weight decay: among the continuations at WD 1e-2, 3.2e-3 and 1e-3, the one at the weight "
-               "decay whose run from scratch (Fig. 9) ends with the lowest test loss ends lower than the other two",
+               "decay whose run from scratch ends with the lowest test loss ends lower than the other two",
                SEARCH_BEST, other_continuations(2),
                "final test loss after the snapshot at another WD minus at the full search's best (nats)"),
     _loss_test("smith-fig-12b", "a range test restarted halfway from a snapshot at WD 1e-4 points to the optimal "
@@ -357,10 +360,9 @@ def judge_search(setup: WeightDecayGrid, scratch: dict[float, list[History]],
     key = LOWEST if LOWEST in from_scratch else LOSS
     best = min(setup.restart_wds, key=lambda wd: from_scratch[key][arm(setup.fig, wd)].mean())
     others = [wd for wd in setup.restart_wds if wd != best]
-    key_name, digits = MEASURE_NAMES[key]
-    glue.values({f"s44-{fig}-search-best": sci(best),
-                 f"s44-{fig}-continued": "; ".join(f"{sci(wd)}: {mean_std(from_snapshot[key][arm(fig, wd)], digits)}"
-                                                   for wd in setup.restart_wds)})
+    digits = MEASURE_NAMES[key][1]
+    continued = "; ".join(f"{sci(wd)}: {mean_std(from_snapshot[key][arm(fig, wd)], digits)}" for wd in setup.restart_wds)
+    glue.values({f"s44-{fig}-search-best": sci(best), f"s44-{fig}-continued": continued})
     values = {SEARCH_BEST: from_snapshot[key][arm(fig, best)],
               **{name: from_snapshot[key][arm(fig, wd)] for name, wd in zip(other_continuations(len(others)), others)}}
     return decide(tests(f"smith-fig-{fig}"), {key: values}, setup.n_eval, profile)
@@ -405,8 +407,8 @@ def glue_settings(s9: WeightDecayGrid, s10: WeightDecayGrid, s11a: WeightDecayGr
         "s44-deep-data": dr, "s44-deep-model": mr, "s44-deep-n-train": f"{deep.n_train:,}",
         "s44-deep-batch": f"{deep.batch_size:,}", "s44-11-steps": f"{deep.steps:,}",
         "s44-11-wd-scale": f"{s11a.wd_scale:.3g}",
-        "s44-12a-snapshot": f"{s12a.step:,}",
-        "s44-12a-wds": ", ".join(sci(wd) for wd in s12a.restart_wds), "s44-12b-snapshot": f"{s11b.step:,}", "s44-12b-snapshot-lr": f"{at:.2f}",
+        "s44-12a-snapshot": f"{s12a.step:,}", "s44-12a-wds": ", ".join(sci(wd) for wd in s12a.restart_wds),
+        "s44-12b-snapshot": f"{s11b.step:,}", "s44-12b-snapshot-lr": f"{at:.2f}",
         "s44-seeds": str(len(s9.seeds)), "s44-figure-seeds": str(len(s9.figure_seeds)),
         "s44-loss-margin": f"{NATS_MARGIN:g}", "s44-loss-margin-n": f"{LOSS_MARGIN_N_EVAL:,}"})
 
