@@ -181,7 +181,7 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
 
     # 4. weight decay from a snapshot, with the recommended LR policy
     grid = tuple(weight_decays) if weight_decays is not None else (DEEP_WDS if deep else SHALLOW_WDS)
-    policy = _one_cycle(max_lr, min_lr, momentum, train_steps)
+    policy = one_cycle(max_lr, min_lr, momentum, train_steps)
     middle = grid[len(grid) // 2]
     parent = base.replace(batch_size=batch_size, steps=train_steps, eval_every=max(1, train_steps // 10),
                           weight_decay=middle, snapshot_at=(train_steps // 2,), **policy)
@@ -213,7 +213,7 @@ def run(model, data, *, range_end: float = 3.0, range_steps: int = 500, batch_si
     return Report(recommendation, table, comparison, histories, recommended if runner.named else None)
 
 
-def _one_cycle(max_lr: float, min_lr: float, momentum: float, steps: int) -> dict:
+def one_cycle(max_lr: float, min_lr: float, momentum: float, steps: int) -> dict:
     """The 1cycle policy as the report runs it (Caffe): LR min → max over 45 % of the steps, back to 0 by 90 %,
     then min/1000; momentum the other way, down to 0.85."""
     policy = {"name": "caffe_one_cycle", "base_lr": min_lr, "max_lr": max_lr, "stepsize": max(1, steps * 45 // 100),

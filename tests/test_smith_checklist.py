@@ -9,7 +9,7 @@ from hp_lib.train import RunConfig
 
 def _report(model, data, n_train, n_val, n_test, batch, weight_decay=1e-5, grid=checklist.DEEP_WDS):
     cfg = RunConfig(dataset=data, model=model, n_train=n_train, n_val=n_val, n_test=n_test, batch_size=batch,
-                    steps=600, weight_decay=weight_decay, seed=0, **checklist._one_cycle(1.0, 0.1, 0.95, 600))
+                    steps=600, weight_decay=weight_decay, seed=0, **checklist.one_cycle(1.0, 0.1, 0.95, 600))
     rec = {"max_lr": 1.0, "min_lr": 0.1, "batch_size": batch, "momentum": 0.95, "min_momentum": 0.85,
            "weight_decay": weight_decay, "steps": 600, "momentum_ranking": [0.95, 0.9, 0.99, 0.97],
            "weight_decay_grid": grid}

@@ -156,20 +156,20 @@ def arms(report: checklist.Report, n_fit: int, n_test: int) -> dict[str, RunConf
     rec = report.recommendation
     base = report.config.replace(n_train=n_fit, n_val=n_test, n_test=0, snapshot_at=())
 
-    def one_cycle(max_lr=rec["max_lr"], momentum=rec["momentum"], batch=rec["batch_size"], **changes) -> RunConfig:
+    def cycle(max_lr=rec["max_lr"], momentum=rec["momentum"], batch=rec["batch_size"], **changes) -> RunConfig:
         steps = base.steps * base.batch_size // batch  # the same epochs at any batch
-        policy = checklist._one_cycle(max_lr, max_lr / 10, momentum, steps)
+        policy = checklist.one_cycle(max_lr, max_lr / 10, momentum, steps)
         return base.replace(batch_size=batch, steps=steps, eval_every=max(1, steps // 10), **policy, **changes)
 
     wd = _wd_reference(rec)
-    out = {CHECKLIST: one_cycle(),
+    out = {CHECKLIST: cycle(),
            BASELINE: base.replace(**practitioner_baseline(base.model, rec["max_lr"], base.steps * base.batch_size)),
-           LR_HALF: one_cycle(max_lr=rec["max_lr"] / 2), LR_DOUBLE: one_cycle(max_lr=rec["max_lr"] * 2),
-           BATCH_QUARTER: one_cycle(max_lr=rec["max_lr"] / 4, batch=rec["batch_size"] // 4),
-           WD_UP: one_cycle(weight_decay=wd * 10), WD_DOWN: one_cycle(weight_decay=wd / 10),
-           WD_FINE: one_cycle(weight_decay=wd * FINE)}
+           LR_HALF: cycle(max_lr=rec["max_lr"] / 2), LR_DOUBLE: cycle(max_lr=rec["max_lr"] * 2),
+           BATCH_QUARTER: cycle(max_lr=rec["max_lr"] / 4, batch=rec["batch_size"] // 4),
+           WD_UP: cycle(weight_decay=wd * 10), WD_DOWN: cycle(weight_decay=wd / 10),
+           WD_FINE: cycle(weight_decay=wd * FINE)}
     others = [m for m in rec["momentum_ranking"] if m != rec["momentum"]]
-    out.update({arm: one_cycle(momentum=m) for arm, m in zip(MOMENTUM_RANKED, others)})
+    out.update({arm: cycle(momentum=m) for arm, m in zip(MOMENTUM_RANKED, others)})
     return out
 
 

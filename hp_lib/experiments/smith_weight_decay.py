@@ -224,17 +224,21 @@ def cyclical_setup(profile: str, seeds=None) -> WeightDecayGrid:
     return WeightDecayGrid("10", {wd: base.replace(weight_decay=wd) for wd in SHALLOW_WDS}, *_seeds(p, seeds))
 
 
+def _fig_11_steps(profile: str) -> int:
+    return profiles.get(profile).pick(40, 300, 10_000)
+
+
 def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDecayGrid:
     """Fig. 11 (and the parent of Fig. 12b): ResNet at momentum 0.95, constant LR 0.1 (a) or an LR range
     test 0.1 → 1.0 (b)."""
     p = profiles.get(profile)
-    steps = p.pick(40, 300, 10_000)
+    steps = _fig_11_steps(profile)
     lr = ramp(0.1, 1.0, steps) if lr_range else 0.1
     base = resnet_base(p, **analog_data(p, noisy=True), lr=lr, momentum=0.95, steps=steps,
                        batch_size=p.pick(64, 256, 1_030),
                        eval_every=p.pick(5, 20, 200))
     # the paper states no length: the full profile's 10,000 iterations; shorter runs scale the weight decay
-    k = decay_scale(profile, lambda name: profiles.get(name).pick(40, 300, 10_000))
+    k = decay_scale(profile, _fig_11_steps)
     configs = {wd: base.replace(weight_decay=wd * k) for wd in DEEP_WDS}
     if lr_range:
         return WeightDecayGrid("11b", _with_snapshot(configs, 1e-4), *_seeds(p, seeds), snapshot_wd=1e-4,
