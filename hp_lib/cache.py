@@ -27,7 +27,8 @@ from . import paths
 # The modules whose code decides what a run computes. Figures, claims and the build can change without
 # invalidating a single run; a change here (or to any module they start to use) must be listed. The data
 # enter every key through their fingerprint (a hash of the arrays), so data.py need not be listed: a change
-# there matters exactly when it changes the arrays.
+# there matters exactly when it changes the arrays. ImageNet, streamed from files, is fingerprinted by its
+# files and by the source of imagenet.py, its preprocessing: a change there re-runs the ImageNet runs only.
 RUN_MODULES = ("cache.py", "models.py", "optim.py", "regularize.py", "results.py", "schedules.py", "sequence_models.py",
                "stacked.py", "train.py")
 

@@ -13,7 +13,11 @@ DataLoader: the training loop indexes them directly). Every dataset here works o
 * ``chars`` and ``skipgram``: a character-level language-modelling task and word2vec's skip-gram pairs,
   from CPython's help topics (:mod:`hp_lib.text`).
 * ``mnist``, ``cifar10``, ``cifar100``: MNIST's IDX files and CIFAR's binary versions (no pickle) from
-  ``$HP_BOOK_HOME/data``, downloaded if missing (the ``full`` profile; it needs the internet once).
+  the data folder (``$HP_BOOK_HOME/data``, or ``--data-dir``), downloaded if missing (the ``full`` profile; it
+  needs the internet once).
+* ``imagenet``: ImageNet, read from ``<data folder>/imagenet`` and never downloaded; streamed from disk rather
+  than held in memory (:class:`hp_lib.imagenet.ImageNet`, which answers the same questions as a
+  :class:`Dataset`).
 
 Splits are drawn at random from the samples a source has, so that a validation set is a random subset of the same
 distribution; CIFAR-10 and CIFAR-100 keep their official split: the training samples are drawn from the official
@@ -59,6 +63,26 @@ class Dataset:
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
+
+    # What the training loop asks of a dataset (a streamed one, hp_lib.imagenet.ImageNet, answers the same):
+
+    def epoch(self, order: torch.Tensor, batch_size: int, first: int = 0, draw: int = 0):
+        """The training minibatches ``(x, y)`` of one epoch: the samples in ``order`` (the last partial batch
+        dropped), from the ``first``-th minibatch on. (``draw`` seeds a dataset's own random crops; these
+        tensors have none: :func:`hp_lib.regularize.augment_batch` augments them.)"""
+        for b in range(first, len(order) // batch_size):
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            yield self.x_train[idx], self.y_train[idx]
+
+    def held_out(self, batch_size: int):
+        """The validation samples ``(x, y)`` in minibatches."""
+        for i in range(0, len(self.y_val), batch_size):
+            yield self.x_val[i:i + batch_size], self.y_val[i:i + batch_size]
+
+    def probe(self, n: int, batch_size: int):
+        """The first ``n`` training samples ``(x, y)`` in minibatches (the loop's training-loss probe)."""
+        for i in range(0, min(n, len(self.y_train)), batch_size):
+            yield self.x_train[i:min(i + batch_size, n)], self.y_train[i:min(i + batch_size, n)]
 
 
 def fingerprint(*arrays: np.ndarray) -> str:
@@ -252,9 +276,12 @@ SOURCES = {"mnist1d": _source_mnist1d, "mnist1d_hard": _source_mnist1d_hard, "di
            "chars": text._source_chars, "skipgram": text._source_skipgram}
 
 
+STREAMED = ("imagenet",)  # read from disk as training goes (hp_lib.imagenet), not held in memory
+
+
 def check_name(name: str) -> str:
-    if name not in SOURCES:
-        raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(SOURCES)}")
+    if name not in SOURCES and name not in STREAMED:
+        raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join((*SOURCES, *STREAMED))}")
     return name
 
 
@@ -277,6 +304,8 @@ def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test
     classes (:func:`noisy_labels`).
     """
     check_name(name)
+    if name in STREAMED:
+        return _load_imagenet(n_train, n_val, n_test, seed, root, device, classes, label_noise)
     if classes is not None:
         classes = tuple(int(c) for c in classes)
         if not classes or len(set(classes)) != len(classes) or min(classes) < 0:
@@ -296,6 +325,23 @@ def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test
     tensors = [torch.tensor(a, device=device) for pair in splits for a in pair]
     fp = fingerprint(*(a for pair in splits for a in pair))
     return Dataset(name, *tensors, num_classes=num_classes, fingerprint=fp)
+
+
+def check_streamed(n_test, classes, label_noise) -> None:
+    """ImageNet is taken as it is: its official training and validation images, every class, exact labels."""
+    if n_test or classes is not None or label_noise:
+        raise ValueError("ImageNet runs take the official training and validation images as they are: no test "
+                         f"split (n_test 0), all classes and exact labels; got n_test={n_test}, classes={classes}, "
+                         f"label_noise={label_noise}")
+
+
+def _load_imagenet(n_train, n_val, n_test, seed, root, device, classes, label_noise):
+    """ImageNet from ``root`` (a folder with ``train/`` and ``val/``), else ``<data folder>/imagenet``: its
+    official training images train, its validation images (the paper's test set) validate."""
+    from . import imagenet
+
+    check_streamed(n_test, classes, label_noise)
+    return imagenet.ImageNet(Path(root) if root else paths.data_dir() / "imagenet", n_train, n_val, seed, device)
 
 
 @lru_cache(maxsize=8)

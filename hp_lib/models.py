@@ -25,6 +25,9 @@ Models take ``(N, C, L)`` or ``(N, C, H, W)`` batches as they are.
 * ``mlp``: ``depth`` hidden layers of ``width`` ReLU units (the capacity sweeps; the lecture's dropout,
   DropConnect and initialisation-scale runs).
 * ``char_lstm``, ``skipgram``: the text tasks' models (:mod:`hp_lib.sequence_models`).
+* ``resnet50``, ``inception_resnet_v2``: the paper's ImageNet networks (the ``full`` profile's Figs. 3b, 4b and
+  16), 2-D only: torchvision's ResNet-50 (He et al. 2016) and timm's Inception-ResNet-v2 (Szegedy et al. 2017),
+  untrained, their batches taken channels-last.
 """
 
 from __future__ import annotations
@@ -295,6 +298,36 @@ class MLP(nn.Module):
         return self.net(x)
 
 
+class ImageNetNet(nn.Module):
+    """A reference implementation of an ImageNet network, fed channels-last batches as the models above."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(channels_last(x))
+
+
+def resnet50(input_shape: tuple[int, ...], num_classes: int = 1000) -> nn.Module:
+    import torchvision
+
+    _require_images(input_shape, "resnet50")
+    return ImageNetNet(torchvision.models.resnet50(weights=None, num_classes=num_classes))
+
+
+def inception_resnet_v2(input_shape: tuple[int, ...], num_classes: int = 1000) -> nn.Module:
+    import timm  # imported here: seconds, and only the ImageNet runs need it
+
+    _require_images(input_shape, "inception_resnet_v2")
+    return ImageNetNet(timm.create_model("inception_resnet_v2", pretrained=False, num_classes=num_classes))
+
+
+def _require_images(input_shape: tuple[int, ...], name: str) -> None:
+    if len(input_shape) != 3 or input_shape[0] != 3:
+        raise ValueError(f"{name} takes RGB images (3, H, W); got inputs of shape {input_shape}")
+
+
 MODELS = {
     "three_layer": ThreeLayerNet,
     "resnet20": lambda input_shape, num_classes=10, **kw: ResNet(20, input_shape, num_classes, **kw),
@@ -306,6 +339,8 @@ MODELS = {
     "mlp": MLP,
     "char_lstm": sequence_models.CharLSTM,
     "skipgram": sequence_models.SkipGram,
+    "resnet50": resnet50,
+    "inception_resnet_v2": inception_resnet_v2,
 }
 
 

@@ -2,6 +2,8 @@
 
 * ``HP_BOOK_HOME`` (default ``$XDG_CACHE_HOME/hp-book`` or ``~/.cache/hp-book``): what is shared by every
   clone on the machine: the environments and generated datasets.
+* ``HP_BOOK_DATA`` (default ``$HP_BOOK_HOME/data``; the command line's ``--data-dir``): the datasets, those
+  the library downloads or generates and those it cannot (ImageNet, in ``imagenet/``).
 * ``HP_BOOK_BUILD`` (default ``<project>/_build``): executed notebooks, figures, the result cache, the site.
 """
 
@@ -24,7 +26,7 @@ def home() -> Path:
 
 
 def data_dir() -> Path:
-    return home() / "data"
+    return Path(os.environ.get("HP_BOOK_DATA", home() / "data"))
 
 
 def build_dir() -> Path:

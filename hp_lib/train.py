@@ -2,8 +2,9 @@
 
 Everything a run depends on is in :class:`RunConfig` (airbench style): it is also the cache key. The loop knows
 no cache (:mod:`hp_lib.results` stores what it returns) and reads top to bottom like nanoGPT's: build data and
-model, then for every step set the scheduled LR and momentum, take a minibatch by indexing tensors (no
-DataLoader: the data is already in memory), step, and every ``eval_every`` steps evaluate. A non-finite loss
+model, then for every step set the scheduled LR and momentum, take the epoch's next minibatch (the dataset's
+``epoch``: tensors indexed in memory, no DataLoader; ImageNet, which does not fit in memory, streams from its
+loader processes), step, and every ``eval_every`` steps evaluate. A non-finite loss
 stops the run and marks it ``diverged``. (:mod:`hp_lib.stacked` trains several runs as one model, each with
 the History this loop would give it.)
 
@@ -28,9 +29,9 @@ prefix; 0 freezes a layer) and ``log_update_ratio`` (adds ``update_ratio:<parame
 update's norm over the weight's norm, per weight matrix, on logged steps).
 
 The GPU path (the ``full`` profile): the data sits on ``device`` (minibatches are indexed there, nothing is
-copied per step), the models keep activations channels-last, ``precision="bf16"`` runs the forward passes
-under bf16 autocast and ``compile=True`` compiles the model with ``torch.compile``. Tests run the same path on
-the CPU with tiny shapes.
+copied per step; ImageNet's arrive from pinned memory), the models keep activations channels-last,
+``precision="bf16"`` runs the forward passes under bf16 autocast and ``compile=True`` compiles the model with
+``torch.compile``. Tests run the same path on the CPU with tiny shapes.
 
 Snapshots (Smith §4.4, Fig. 12: search the weight decay from a snapshot instead of from scratch): a config
 with ``snapshot_at=(s,)`` keeps its full training state after ``s`` updates in its cache entry (``s`` may be
@@ -108,6 +109,8 @@ class RunConfig:
     def __post_init__(self):
         data_lib.check_name(self.dataset)
         data_lib.check_label_noise(self.label_noise)
+        if self.dataset in data_lib.STREAMED:
+            data_lib.check_streamed(self.n_test, self.classes, self.label_noise)
         models.check_name(self.model)
         for name in ("steps", "batch_size", "eval_every", "log_every", "threads"):
             value = getattr(self, name)
@@ -221,6 +224,9 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adagrad": optim.AdaGrad, "rmsprop": optim
               "adamax": optim.Adamax, "nadam": optim.Nadam}
 
 
+EVAL_BATCH = 500  # samples per forward pass when evaluating
+
+
 def load_data(cfg: RunConfig) -> data_lib.Dataset:
     return data_lib.load(cfg.dataset, cfg.n_train, cfg.n_val, cfg.n_test, seed=cfg.data_seed, device=cfg.device,
                          classes=cfg.classes, label_noise=cfg.label_noise)
@@ -247,20 +253,27 @@ def autocast(cfg: RunConfig) -> torch.autocast:
     return torch.autocast(torch.device(cfg.device).type, torch.bfloat16, enabled=precision(cfg) == "bf16")
 
 
-@torch.no_grad()
-def evaluate(model, x, y, batch_size: int = 500, precision=None) -> tuple[float, float]:
+def evaluate(model, x, y, batch_size: int = EVAL_BATCH, precision=None) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` (in eval mode) on ``(x, y)``, under ``precision`` (a
     context manager, e.g. :func:`autocast`) if given."""
+    return evaluate_batches(model, ((x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(y), batch_size)),
+                            precision)
+
+
+@torch.no_grad()
+def evaluate_batches(model, batches, precision=None) -> tuple[float, float]:
+    """:func:`evaluate` on minibatches ``(x, y)``."""
     was_training = model.training
     model.eval()
-    loss_sum, correct = 0.0, 0
-    for i in range(0, len(y), batch_size):
+    loss_sum, correct, count = 0.0, 0, 0
+    for x, y in batches:
         with precision or contextlib.nullcontext():
-            logits = model(x[i:i + batch_size]).float()
-        loss_sum += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
-        correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
+            logits = model(x).float()
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+        count += y.numel()
     model.train(was_training)
-    return loss_sum / y.numel(), correct / y.numel()  # per position, for sequence tasks
+    return loss_sum / count, correct / count  # per position, for sequence tasks
 
 
 def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | None = None,
@@ -292,7 +305,7 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
     generator = torch.Generator().manual_seed(cfg.seed)
     n = len(data.y_train)
     batches_per_epoch = n // cfg.batch_size           # the last partial batch is dropped
-    probe = torch.arange(min(len(data.y_val), n))  # the fixed training subset of train_eval_*
+    probe = min(len(data.y_val), n)  # the fixed training subset of train_eval_*: its first samples
     first_step, order = 0, None
     if state is not None:
         model.load_state_dict(state["model"])
@@ -302,6 +315,8 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
         generator.set_state(state["generator"])
         torch.set_rng_state(state["rng"])
         first_step, order = int(state["step"]), state["order"].to(cfg.device)
+        batches = data.epoch(order, cfg.batch_size, first_step % batches_per_epoch,
+                             _draw(cfg, first_step, batches_per_epoch))
         if ema is not None and "ema" in state:
             ema.model.load_state_dict(state["ema"])
             ema.updates = state["ema_updates"]
@@ -329,6 +344,7 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
             snapshot(step)
         if step % batches_per_epoch == 0:
             order = torch.randperm(n, generator=generator).to(cfg.device)
+            batches = data.epoch(order, cfg.batch_size, 0, _draw(cfg, step, batches_per_epoch))
         if step % cfg.eval_every == 0 or step == first_step > 0:
             train_seconds += time.perf_counter() - tic
             rows.append(_eval_row(model, ema, data, probe, step, batches_per_epoch, train_seconds, cfg))
@@ -338,8 +354,7 @@ def train(cfg: RunConfig, data: data_lib.Dataset | None = None, state: dict | No
 
         lr, momentum = lr_at(step) * scale, momentum_at(step)
         schedules.apply(optimizer, lr=lr, momentum=momentum)
-        idx = order[(step % batches_per_epoch) * cfg.batch_size:][:cfg.batch_size]
-        x, y_a, y_b, lam = regularize.augment_batch(data.x_train[idx], data.y_train[idx], cfg.augment)
+        x, y_a, y_b, lam = regularize.augment_batch(*next(batches), cfg.augment)
         with autocast(cfg):
             logits = model(x).float()  # the loss in float32 whatever the forward pass's precision
         loss = F.cross_entropy(logits, y_a) if lam == 1.0 else \
@@ -415,18 +430,24 @@ def load_weights(model, weights: dict, reinit=()) -> None:
     model.load_state_dict(kept, strict=False)
 
 
+def _draw(cfg: RunConfig, step: int, batches_per_epoch: int) -> int:
+    """The seed of a streamed dataset's random crops in the epoch of ``step``: one per run and epoch."""
+    return cfg.seed * 100_003 + step // batches_per_epoch
+
+
 def _eval_row(model, ema, data, probe, step, batches_per_epoch, train_seconds, cfg) -> dict:
-    val_loss, val_acc = evaluate(model, data.x_val, data.y_val, precision=autocast(cfg))
+    val_loss, val_acc = evaluate_batches(model, data.held_out(EVAL_BATCH), precision=autocast(cfg))
     tr_loss = tr_acc = float("nan")
     if cfg.train_probe:
-        tr_loss, tr_acc = evaluate(model, data.x_train[probe], data.y_train[probe], precision=autocast(cfg))
+        tr_loss, tr_acc = evaluate_batches(model, data.probe(probe, EVAL_BATCH), precision=autocast(cfg))
     if not math.isfinite(val_loss):
         val_loss = float("nan")
     # Evaluations are recorded "before step `step`", i.e. after `step` updates.
     row = {"step": step - 1, "epoch": step / batches_per_epoch, "val_loss": val_loss, "val_acc": val_acc,
            "train_eval_loss": tr_loss, "train_eval_acc": tr_acc, "time": train_seconds}
     if ema is not None:
-        row["ema_val_loss"], row["ema_val_acc"] = evaluate(ema.model, data.x_val, data.y_val, precision=autocast(cfg))
+        row["ema_val_loss"], row["ema_val_acc"] = evaluate_batches(ema.model, data.held_out(EVAL_BATCH),
+                                                                   precision=autocast(cfg))
     return row
 
 

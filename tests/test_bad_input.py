@@ -25,7 +25,10 @@ def config(**changes) -> train.RunConfig:
 
 # (what is changed, words the message must contain: the bad value and what is allowed)
 LIBRARY_CASES = {
-    "unknown dataset": ({"dataset": "imagenet"}, ["'imagenet'", "mnist1d", "fashion_mnist"]),
+    "unknown dataset": ({"dataset": "tiny_imagenet"}, ["'tiny_imagenet'", "mnist1d", "fashion_mnist", "imagenet"]),
+    "ImageNet with a test split": ({"dataset": "imagenet", "n_test": 100}, ["n_test=100", "no test split"]),
+    "ImageNet with noisy labels": ({"dataset": "imagenet", "n_test": 0, "label_noise": 0.1},
+                                   ["label_noise=0.1", "exact labels"]),
     "unknown model": ({"model": "transformer"}, ["'transformer'", "three_layer", "resnet20"]),
     "unknown optimizer": ({"optimizer": "lion"}, ["'lion'", "sgd", "adam"]),
     "unknown LR schedule": ({"lr": {"name": "sawtooth"}}, ["'sawtooth'", "triangular", "one_cycle"]),

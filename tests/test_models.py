@@ -11,7 +11,8 @@ from hp_lib import models
 INPUTS = {"1d": (1, 40), "2d": (3, 32, 32)}
 
 
-IMAGE_MODELS = sorted(set(models.MODELS) - {"char_lstm", "skipgram"})  # the text models take token ids
+IMAGENET_MODELS = ("resnet50", "inception_resnet_v2")  # reference implementations, RGB images only
+IMAGE_MODELS = sorted(set(models.MODELS) - {"char_lstm", "skipgram", *IMAGENET_MODELS})  # text models take token ids
 
 
 @pytest.mark.parametrize("name", IMAGE_MODELS)
@@ -33,6 +34,22 @@ def test_every_model_builds_and_gives_logits(name, form):
     assert all(type(m) is expected for m in convs)
     if name != "mlp":
         assert convs
+
+
+# Published sizes at 1,000 classes: torchvision's ResNet-50 docs (25,557,032) and timm's Inception-ResNet-v2
+# (55.84 M, as Szegedy et al.'s reference implementation)
+IMAGENET_PARAMETERS = {"resnet50": 25_557_032, "inception_resnet_v2": 55_843_464}
+
+
+@pytest.mark.parametrize("name", IMAGENET_MODELS)
+def test_imagenet_models_are_the_reference_networks(name):
+    torch.manual_seed(0)
+    assert models.num_parameters(models.build(name, (3, 230, 230), num_classes=1000)) == IMAGENET_PARAMETERS[name]
+    model = models.build(name, (3, 96, 96), num_classes=7)
+    out = model(torch.randn(2, 3, 96, 96))
+    assert out.shape == (2, 7) and torch.isfinite(out).all()
+    with pytest.raises(ValueError, match=r"takes RGB images \(3, H, W\); got inputs of shape \(1, 40\)"):
+        models.build(name, (1, 40))
 
 
 @pytest.mark.parametrize("name", models.CONV_MODELS)
