@@ -29,7 +29,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from hp_lib import experiments, models, sweep
 from hp_lib.train import RunConfig, load_data
 
-IMAGES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10)}
+IMAGES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10),
+          "imagenet": ((3, 230, 230), 1000)}
 GPUS_BF16_TFLOPS = {"A100": 312, "H100 SXM": 989}  # dense bf16 peaks from the vendor's data sheets
 UTILIZATIONS = (0.1, 0.25, 0.5)
 

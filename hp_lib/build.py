@@ -515,6 +515,25 @@ def use_executor(executor: str, address: str | None) -> None:
         os.environ["HP_BOOK_RAY_ADDRESS"] = address
 
 
+def use_data_dir(folder: Path) -> None:
+    """Make the chapters' kernels read and keep their datasets in ``folder`` (``hp_lib.paths.data_dir``, through
+    the environment they inherit)."""
+    if not folder.is_dir():
+        raise BuildError(f"--data-dir {folder} is not a folder")
+    os.environ["HP_BOOK_DATA"] = str(folder.resolve())
+
+
+def check_imagenet() -> None:
+    """The full profile trains Figs. 3b, 4b and 16 on ImageNet: refuse to start, hours before they run, without it."""
+    from . import imagenet
+
+    folder = paths.data_dir() / "imagenet"
+    missing = [split for split in ("train", "val") if not (folder / split).is_dir()]
+    if missing:
+        raise BuildError(f"the full profile needs ImageNet, and {folder} has no {' or '.join(missing)}/ folder: "
+                         f"{imagenet.NEEDED}")
+
+
 def _parse_value(text: str):
     """``-p name value`` values as papermill reads them: JSON/YAML scalars (numbers, null, true), else text."""
     try:
@@ -591,6 +610,10 @@ def main(argv=None) -> int:
                                                 "(default: a local Ray on this machine's cores)")
         command.add_argument("--compile", action="store_true",
                              help="torch.compile the models (worth it for the full profile's long runs on a GPU)")
+        command.add_argument("--data-dir", type=Path,
+                             help="the datasets' folder (default $HP_BOOK_HOME/data): CIFAR and MNIST are downloaded "
+                                  "there if missing; ImageNet, which the full profile trains Figs. 3b, 4b and 16 on, "
+                                  "is read from DIR/imagenet/{train,val}/<class>/ and never downloaded")
     args = parser.parse_args(argv)
     if args.command == "controls":
         print_controls(args.measure)
@@ -600,6 +623,10 @@ def main(argv=None) -> int:
         use_executor(args.executor, args.address)
         if args.compile:
             os.environ["HP_BOOK_COMPILE"] = "1"  # read by profiles.Profile.accelerator in the chapters' kernels
+        if args.data_dir:
+            use_data_dir(args.data_dir)
+        if args.command == "build" and args.profile == "full":
+            check_imagenet()
         if args.command == "build":
             site = build(args.profile)
             print(f"site: {site / 'index.html'}")

@@ -94,6 +94,12 @@ COMMAND_CASES = {
                                ["seeds", "Optional[list[int]]", "[0, 'x'] (list)"]),
     "profile passed as a parameter": (["run", "notebooks/smith_test_loss.md", "-p", "profile", "cpu"],
                                       ["--profile"]),
+    "data folder that does not exist": (["build", "--profile", "smoke", "--data-dir", "no/such/folder"],
+                                        ["--data-dir no/such/folder is not a folder"]),
+    # a folder without imagenet/: the full profile refuses to start rather than fail hours later
+    "full profile without ImageNet": (["build", "--profile", "full", "--data-dir", "tests"],
+                                      ["the full profile needs ImageNet", "tests/imagenet has no train or val/",
+                                       "--data-dir DIR", "nothing else stands in for it"]),
 }
 
 

@@ -206,6 +206,40 @@ def test_fig13_to_table2_full_are_the_papers_settings():
         _one_step(cfg.replace(model_kwargs=cfg.model_kwargs))
 
 
+def test_figs_3b_4b_16_full_are_the_papers_imagenet_runs():
+    """ImageNet's official split, the author's batches (4 GPUs × 32 for ResNet-50, × 28 for Inception-ResNet-v2),
+    his baseline solver (asolver1: LR 0.1 × 0.94 every 20,000 iterations, momentum 0.9, WD 1e-4) and his 1cycle
+    solvers (SOURCES §1.4, §2)."""
+    from hp_lib.experiments import smith_other_architectures as s5, smith_test_loss as s3
+
+    baseline = {"name": "step_decay", "value": 0.1, "step_size": 20_000, "gamma": 0.94}
+    b3 = s3.capacity_models_setup("full")
+    for arm, (model, tbs) in ((s3.SHALLOW, ("resnet50", 128)), (s3.DEEP, ("inception_resnet_v2", 112))):
+        cfg = b3.configs[arm][0]
+        assert (cfg.dataset, cfg.n_train, cfg.n_val, cfg.n_test) == ("imagenet", 1_281_167, 50_000, 0)
+        assert (cfg.model, cfg.batch_size, cfg.steps, cfg.lr, cfg.momentum, cfg.weight_decay) == \
+            (model, tbs, 100_000, baseline, 0.9, 1e-4)
+    b4 = s3.overfitting_setup("full").configs
+    assert b4[s3.STANDARD][0] == b3.configs[s3.SHALLOW][0]  # the same baseline run
+    cycle = b4[s3.ONE_CYCLE][0]  # bsolver4: 10 epochs, stepsize 35k, WD 1e-7
+    assert (cycle.model, cycle.steps, cycle.weight_decay, cycle.lr["stepsize"]) == ("resnet50", 100_000, 1e-7, 35_000)
+    assert (cycle.lr["base_lr"], cycle.lr["max_lr"], cycle.momentum["momentum"], cycle.momentum["min_momentum"]) == \
+        (0.05, 1.0, 0.95, 0.85)
+    f16 = s5.fig16_setup("full")
+    # standard: 130 / 100 epochs at the net's batch; 1cycle: bsolver35/36 (200k, SS 95k), Inception's (220k, 108k)
+    for fig, model, standard_steps, cycle_steps, stepsize, wds in (
+            ("16a", "resnet50", 130 * 1_281_167 // 128, 200_000, 95_000, (3e-6, 1e-5)),
+            ("16b", "inception_resnet_v2", 100 * 1_281_167 // 112, 220_000, 108_000, (3e-6, 1e-6))):
+        configs = {arm: cfgs[0] for arm, cfgs in f16[fig].configs.items()}
+        assert {c.model for c in configs.values()} == {model} and {c.dataset for c in configs.values()} == {"imagenet"}
+        standard = configs[s5.standard_arm(130 if fig == "16a" else 100)]
+        assert (standard.steps, standard.lr, standard.weight_decay) == (standard_steps, baseline, 1e-4)
+        for wd in wds:
+            c = configs[s5.cycle_arm(wd)]
+            assert (c.steps, c.lr["stepsize"], c.weight_decay, c.lr["max_lr"]) == (cycle_steps, stepsize, wd, 1.0)
+        assert all(len(cfgs) == 4 for cfgs in f16[fig].configs.values())
+
+
 def _every_full_config():
     """Every distinct config the chapters run at the full profile (one seed each)."""
     from hp_lib.experiments import (smith_other_architectures as s5, smith_test_loss as s3,
@@ -227,7 +261,7 @@ def _every_full_config():
 
 
 FAKE_SHAPES = {"cifar10": ((3, 32, 32), 10), "cifar100": ((3, 32, 32), 100), "mnist": ((1, 28, 28), 10),
-               "mnist1d": ((1, 40), 10), "mnist1d_hard": ((1, 40), 10)}
+               "mnist1d": ((1, 40), 10), "mnist1d_hard": ((1, 40), 10), "imagenet": ((3, 230, 230), 1000)}
 
 
 def test_fig_15b_full_takes_the_job_scripts_stepsize():

@@ -68,13 +68,13 @@ def test_the_arms_are_the_papers_named_settings():
 
 
 def test_fig_16_keeps_the_papers_ratio_of_epochs_in_iterations():
-    """1cycle for 20 epochs against the standard schedule's 130 (ResNet-50) and 100 (Inception-ResNet-v2)."""
-    for profile in ("cpu", "full"):
-        grids = ex.fig16_setup(profile)
-        for fig, (_, standard_epochs, wds) in ex.FIG16.items():
-            standard = grids[fig].configs[ex.standard_arm(standard_epochs)][0].steps
-            cycle = grids[fig].configs[ex.cycle_arm(wds[0])][0].steps
-            assert standard / cycle == pytest.approx(standard_epochs / 20, rel=0.01)
+    """1cycle for 20 epochs against the standard schedule's 130 (ResNet-50) and 100 (Inception-ResNet-v2). (At
+    full both are the author's solvers on ImageNet, which tests/test_full_profile.py checks.)"""
+    grids = ex.fig16_setup("cpu")
+    for fig, (_, standard_epochs, wds) in ex.FIG16.items():
+        standard = grids[fig].configs[ex.standard_arm(standard_epochs)][0].steps
+        cycle = grids[fig].configs[ex.cycle_arm(wds[0])][0].steps
+        assert standard / cycle == pytest.approx(standard_epochs / 20, rel=0.01)
 
 
 def _claim(margin=2.0):

@@ -13,10 +13,10 @@ from .. import glue, lr_finder, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
 
 DATASET_NAMES = {"mnist1d": "MNIST-1D", "mnist1d_hard": "MNIST-1D (hard)", "cifar10": "CIFAR-10", "digits": "sklearn digits",
-                 "fashion_mnist": "Fashion-MNIST"}
+                 "fashion_mnist": "Fashion-MNIST", "imagenet": "ImageNet"}
 MODEL_NAMES = {"resnet56": "ResNet-56", "resnet20": "ResNet-20", "three_layer": "3-layer net", "mlp": "MLP",
                "wrn32_4": "WRN-32-4", "densenet40": "DenseNet-40", "lenet": "LeNet", "char_lstm": "character LSTM",
-               "skipgram": "skip-gram"}
+               "skipgram": "skip-gram", "resnet50": "ResNet-50", "inception_resnet_v2": "Inception-ResNet-v2"}
 
 
 def analog(cfg: RunConfig) -> tuple[str, str]:
@@ -76,6 +76,28 @@ def analog_data(p: profiles.Profile, paper: str = "cifar10", noisy: bool = False
     if p.name == "full":
         return {"dataset": paper, "label_noise": 0.0}
     return {"dataset": ANALOG, "label_noise": LABEL_NOISE if noisy else 0.0}
+
+
+# The paper's ImageNet runs (the full profile's Figs. 3b, 4b and 16; SOURCES §1.3, §2): the author's solvers on 4
+# GPUs, 32 images each for ResNet-50 and 28 for Inception-ResNet-v2, and his baseline solver (asolver1, Inception's
+# "as for ResNet-50"): LR 0.1 times 0.94 every 20,000 iterations, momentum 0.9, WD 1e-4.
+IMAGENET_TRAIN = 1_281_167  # ILSVRC-2012's training images
+IMAGENET_BATCH = {"resnet50": 128, "inception_resnet_v2": 112}
+IMAGENET_STANDARD = {"lr": {"name": "step_decay", "value": 0.1, "step_size": 20_000, "gamma": 0.94},
+                     "momentum": 0.9, "weight_decay": 1e-4}
+
+
+def imagenet_config(p: profiles.Profile, model: str, steps: int, eval_every: int, **changes) -> RunConfig:
+    """``model`` on ImageNet (its 1,281,167 training images; its 50,000 validation images test) at the author's
+    batch."""
+    return RunConfig(dataset="imagenet", n_train=IMAGENET_TRAIN, n_val=50_000, n_test=0, model=model,
+                     batch_size=IMAGENET_BATCH[model], steps=steps, eval_every=eval_every, train_probe=False,
+                     threads=p.threads, **p.accelerator).replace(**changes)
+
+
+def imagenet_iterations(model: str, epochs: int) -> int:
+    """``epochs`` of ImageNet at ``model``'s batch, in iterations."""
+    return epochs * IMAGENET_TRAIN // IMAGENET_BATCH[model]
 
 
 @dataclass
