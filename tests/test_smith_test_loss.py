@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hp_lib import profiles, verdicts
 from hp_lib.experiments import smith_test_loss as ex
@@ -164,3 +165,11 @@ def test_remark_2_compares_the_loss_bottom_of_the_other_seeds_with_both_ends():
     assert chosen == [16] * 4
     assert np.allclose(values[ex.BOTTOM], 80) and np.allclose(values[ex.SMALLEST], 30)
     assert np.allclose(values[ex.LARGEST], 70)
+
+
+def test_a_diverged_run_scores_the_uniform_prediction_of_its_data():
+    """ln 10 on the analog's ten digits, ln 1,000 on ImageNet's classes (the full profile's Figs. 3b and 4b)."""
+    assert ex.chance_loss(ex.capacity_models_setup("cpu")) == math.log(10)
+    for grid in (ex.capacity_models_setup("full"), ex.overfitting_setup("full")):
+        assert ex.chance_loss(grid) == math.log(1000)
+    assert ex.log_points(float("nan"), math.log(1000)) == pytest.approx(100 * math.log(math.log(1000)))

@@ -77,10 +77,15 @@ def wd_arm(wd: float) -> str:
     return f"WD {sci(wd)}"
 
 
-def log_points(loss) -> np.ndarray:
-    """100 × ln(loss); a non-finite loss (a diverged run) scores the uniform prediction's."""
+def log_points(loss, chance: float = CHANCE_LOSS) -> np.ndarray:
+    """100 × ln(loss); a non-finite loss (a diverged run) scores the uniform prediction's, ``chance``."""
     x = np.asarray(loss, dtype=float)
-    return 100 * np.log(np.where(np.isfinite(x) & (x > 0), x, CHANCE_LOSS))
+    return 100 * np.log(np.where(np.isfinite(x) & (x > 0), x, chance))
+
+
+def chance_loss(grid: Grid) -> float:
+    """The uniform prediction's loss on a grid's data: ln 10 on the analog, ln 1,000 on ImageNet (``full``)."""
+    return math.log(1000) if grid.all()[0].dataset == "imagenet" else CHANCE_LOSS
 
 
 # The chapter's tests, fixed before any run. Every arm is the paper's setting, or a point of a curve chosen
@@ -603,22 +608,24 @@ def _evaluations(h: History) -> pd.DataFrame:
     return ev[ev["step"] >= 0]
 
 
-def _loss_at(h: History, step: int) -> float:
+def _loss_at(h: History, step: int, chance: float = CHANCE_LOSS) -> float:
     """The test loss at the evaluation nearest ``step``; a run that diverged before it scores the uniform
-    prediction's loss."""
+    prediction's loss, ``chance``."""
     ev = _evaluations(h)
     if h.attrs.get("status", "ok") != "ok" and (not len(ev) or ev["step"].iloc[-1] < step):
-        return CHANCE_LOSS
+        return chance
     return float(ev["val_loss"].iloc[int(np.argmin(np.abs(ev["step"].to_numpy() - step)))])
 
 
-def late_falls(runs: dict[str, list[History]], steps: int) -> dict[str, np.ndarray]:
+def late_falls(runs: dict[str, list[History]], steps: int, chance: float = CHANCE_LOSS) -> dict[str, np.ndarray]:
     """Fig. 3a: how much each run's test loss falls over the last quarter of training (log-points)."""
-    return {arm: np.array([log_points(_loss_at(h, 3 * steps // 4)) - log_points(_loss_at(h, steps)) for h in hs])
-            for arm, hs in runs.items()}
+    def at_(h, step):
+        return log_points(_loss_at(h, step, chance), chance)
+
+    return {arm: np.array([at_(h, 3 * steps // 4) - at_(h, steps) for h in hs]) for arm, hs in runs.items()}
 
 
-def late_rises(runs: dict[str, list[History]]) -> dict[str, np.ndarray]:
+def late_rises(runs: dict[str, list[History]], chance: float = CHANCE_LOSS) -> dict[str, np.ndarray]:
     """Fig. 4b: how far each run's test loss ends above its lowest point (log-points), the point chosen on
     the mean of the other seeds of the same arm."""
     out = {}
@@ -627,8 +634,8 @@ def late_rises(runs: dict[str, list[History]]) -> dict[str, np.ndarray]:
         steps = np.array(sorted(set().union(*(set(ev["step"]) for ev in evs))))
         loss = curve_matrix(evs, "val_loss", steps)
         lowest = held_out(np.where(np.isfinite(loss), loss, np.inf), lambda v: int(np.argmin(v)))
-        final = log_points(final_loss(hs, CHANCE_LOSS))
-        out[arm] = final - log_points(loss[np.arange(len(hs)), lowest])
+        final = log_points(final_loss(hs, chance), chance)
+        out[arm] = final - log_points(loss[np.arange(len(hs)), lowest], chance)
     return out
 
 
@@ -642,8 +649,8 @@ def lowest_losses(runs: dict[str, list[History]]) -> dict[str, np.ndarray]:
     return {arm: log_points([lowest(h) for h in hs]) for arm, hs in runs.items()}
 
 
-def _final_losses(runs: dict[str, list[History]]) -> dict[str, np.ndarray]:
-    return {arm: final_loss(hs, CHANCE_LOSS) for arm, hs in runs.items()}
+def _final_losses(runs: dict[str, list[History]], chance: float = CHANCE_LOSS) -> dict[str, np.ndarray]:
+    return {arm: final_loss(hs, chance) for arm, hs in runs.items()}
 
 
 def judge_3a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
@@ -656,13 +663,13 @@ def judge_3a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[s
 
 
 def judge_3b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
-    finals, steps = _final_losses(runs), grid.all()[0].steps
-    falls = late_falls(runs, steps)
+    chance, steps = chance_loss(grid), grid.all()[0].steps
+    finals, falls = _final_losses(runs, chance), late_falls(runs, steps, chance)
     glue.values({"s3-3b-loss-shallow": mean_std(finals[SHALLOW], 3), "s3-3b-loss-deep": mean_std(finals[DEEP], 3),
                  "s3-3b-fall-shallow": mean_std(falls[SHALLOW]), "s3-3b-fall-deep": mean_std(falls[DEEP])})
-    loss_at = {at(net, point): np.array([log_points(_loss_at(h, step)) for h in runs[net]])
+    loss_at = {at(net, point): np.array([log_points(_loss_at(h, step, chance), chance) for h in runs[net]])
                for net in (SHALLOW, DEEP) for point, step in ((THREE_QUARTERS, 3 * steps // 4), (END_OF_RUN, steps))}
-    measure = {arm: log_points(x) for arm, x in finals.items()}
+    measure = {arm: log_points(x, chance) for arm, x in finals.items()}
     return decide(tests("smith-fig-3b"), {"final loss": measure, "loss at": loss_at}, grid.all()[0].n_val, profile)
 
 
@@ -692,7 +699,7 @@ def judge_4a(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[s
 
 
 def judge_4b(grid: Grid, runs: dict[str, list[History]], profile: str) -> dict[str, verdicts.Verdict]:
-    rises, finals = late_rises(runs), _final_losses(runs)
+    rises, finals = late_rises(runs, chance_loss(grid)), _final_losses(runs, chance_loss(grid))
     glue.values({"s3-4b-rise-standard": mean_std(rises[STANDARD], 1), "s3-4b-rise-cycle": mean_std(rises[ONE_CYCLE], 1),
                  "s3-4b-loss-standard": mean_std(finals[STANDARD], 3), "s3-4b-loss-cycle": mean_std(finals[ONE_CYCLE], 3)})
     return decide(tests("smith-fig-4b"), {"late rise": rises}, grid.all()[0].n_val, profile)
