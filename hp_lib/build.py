@@ -523,15 +523,20 @@ def use_data_dir(folder: Path) -> None:
     os.environ["HP_BOOK_DATA"] = str(folder.resolve())
 
 
-def check_imagenet() -> None:
-    """The full profile trains Figs. 3b, 4b and 16 on ImageNet: refuse to start, hours before they run, without it."""
-    from . import imagenet
+def check_imagenet(notebooks: list[str]) -> None:
+    """At ``full``, the chapters among ``notebooks`` (stems) that plan runs on ImageNet (Figs. 3b, 4b and 16) need
+    it: refuse to start them without it, rather than fail hours later."""
+    from importlib import import_module
 
+    from . import experiments, imagenet
+
+    needing = [name for name in notebooks if name in experiments.CHAPTERS and any(
+        cfg.dataset == "imagenet" for cfg in import_module(f"hp_lib.experiments.{name}").CHAPTER.plan("full"))]
     folder = paths.data_dir() / "imagenet"
     missing = [split for split in ("train", "val") if not (folder / split).is_dir()]
-    if missing:
-        raise BuildError(f"the full profile needs ImageNet, and {folder} has no {' or '.join(missing)}/ folder: "
-                         f"{imagenet.NEEDED}")
+    if needing and missing:
+        raise BuildError(f"the full profile needs ImageNet ({', '.join(needing)}), and {folder} has no "
+                         f"{' or '.join(missing)}/ folder: {imagenet.NEEDED}")
 
 
 def _parse_value(text: str):
@@ -625,8 +630,10 @@ def main(argv=None) -> int:
             os.environ["HP_BOOK_COMPILE"] = "1"  # read by profiles.Profile.accelerator in the chapters' kernels
         if args.data_dir:
             use_data_dir(args.data_dir)
-        if args.command == "build" and args.profile == "full":
-            check_imagenet()
+        if args.profile == "full":
+            from .experiments import CHAPTERS
+
+            check_imagenet(list(CHAPTERS) if args.command == "build" else [args.notebook.stem])
         if args.command == "build":
             site = build(args.profile)
             print(f"site: {site / 'index.html'}")

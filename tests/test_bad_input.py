@@ -98,8 +98,11 @@ COMMAND_CASES = {
                                         ["--data-dir no/such/folder is not a folder"]),
     # a folder without imagenet/: the full profile refuses to start rather than fail hours later
     "full profile without ImageNet": (["build", "--profile", "full", "--data-dir", "tests"],
-                                      ["the full profile needs ImageNet", "tests/imagenet has no train or val/",
-                                       "--data-dir DIR", "nothing else stands in for it"]),
+                                      ["the full profile needs ImageNet (smith_test_loss, smith_other_architectures)",
+                                       "tests/imagenet has no train or val/", "--data-dir DIR",
+                                       "nothing else stands in for it"]),
+    "chapter on ImageNet without it": (["run", "notebooks/smith_other_architectures.md", "--profile", "full",
+                                        "--data-dir", "tests"], ["needs ImageNet (smith_other_architectures)"]),
 }
 
 
