@@ -304,8 +304,9 @@ def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test
     classes (:func:`noisy_labels`).
     """
     check_name(name)
-    if name in STREAMED:
-        return _load_imagenet(n_train, n_val, n_test, seed, root, device, classes, label_noise)
+    if name in STREAMED:  # ImageNet: its training images train, its validation images (the paper's test set) test
+        check_streamed(n_test, classes, label_noise)
+        return _imagenet(str(Path(root) if root else paths.data_dir() / "imagenet"), n_train, n_val, seed, device)
     if classes is not None:
         classes = tuple(int(c) for c in classes)
         if not classes or len(set(classes)) != len(classes) or min(classes) < 0:
@@ -335,13 +336,11 @@ def check_streamed(n_test, classes, label_noise) -> None:
                          f"label_noise={label_noise}")
 
 
-def _load_imagenet(n_train, n_val, n_test, seed, root, device, classes, label_noise):
-    """ImageNet from ``root`` (a folder with ``train/`` and ``val/``), else ``<data folder>/imagenet``: its
-    official training images train, its validation images (the paper's test set) validate."""
+@lru_cache(maxsize=4)  # one listing and fingerprint of ImageNet's 1.3 million files per process and split
+def _imagenet(folder: str, n_train: int | None, n_val: int | None, seed: int, device: str):
     from . import imagenet
 
-    check_streamed(n_test, classes, label_noise)
-    return imagenet.ImageNet(Path(root) if root else paths.data_dir() / "imagenet", n_train, n_val, seed, device)
+    return imagenet.ImageNet(folder, n_train, n_val, seed, device)
 
 
 @lru_cache(maxsize=8)

@@ -77,8 +77,11 @@ class Images(torch.utils.data.Dataset):
     uint8 CHW."""
 
     def __init__(self, root: Path, images: list[tuple[str, int, int]]):
+        # arrays, not lists of Python objects: a loader process that reads a list's items touches their reference
+        # counts and so copies the pages it forked (the memory of every process grows toward the list's size)
         self.root = root
-        self.paths, self.labels = [p for p, _, _ in images], [y for _, y, _ in images]
+        self.paths = np.array([p.encode() for p, _, _ in images])
+        self.labels = np.array([y for _, y, _ in images], dtype=np.int64)
 
     def __len__(self):
         return len(self.paths)
@@ -87,7 +90,7 @@ class Images(torch.utils.data.Dataset):
         from PIL import Image
 
         i, draw = key
-        with Image.open(self.root / self.paths[i]) as image:
+        with Image.open(self.root / self.paths[i].decode()) as image:
             image.draft("RGB", (RESIZE, RESIZE))  # JPEG: decode at the smallest scale still >= 256 (fast)
             pixels = np.asarray(image.convert("RGB").resize((RESIZE, RESIZE), Image.BILINEAR))
         if draw is None:
@@ -100,7 +103,7 @@ class Images(torch.utils.data.Dataset):
         crop = pixels[top:top + CROP, left:left + CROP]
         if mirror:
             crop = crop[:, ::-1]
-        return torch.from_numpy(np.ascontiguousarray(crop.transpose(2, 0, 1))), self.labels[i]
+        return torch.from_numpy(np.ascontiguousarray(crop.transpose(2, 0, 1))), int(self.labels[i])
 
 
 class ImageNet:
@@ -125,8 +128,8 @@ class ImageNet:
             picked.append([images[i] for i in keep])
         train, val = picked
         self.train, self.val = Images(self.folder, train), Images(self.folder, val)
-        self.y_train = torch.tensor(self.train.labels, device=device)
-        self.y_val = torch.tensor(self.val.labels, device=device)
+        self.y_train = torch.from_numpy(self.train.labels).to(device)
+        self.y_val = torch.from_numpy(self.val.labels).to(device)
         self.workers = workers if workers is not None else max(1, min(16, (os.cpu_count() or 2) - 1))
         h = hashlib.sha256(Path(__file__).read_bytes())
         h.update(repr((n_train, n_val, seed)).encode())
