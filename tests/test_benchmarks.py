@@ -17,6 +17,7 @@ CASES = {
     "layout": (["--steps", "5", "--models", "mlp"], {"models", "faster"}),
     "book": (["--skip-book", "--steps", "3", "--members", "2"], {"peak_gflops", "models"}),
     "full_estimate": ([], {"runs", "pflop", "hours"}),
+    "imagenet_loader": (["--images", "16", "--batch", "8", "--workers", "1", "--rounds", "1"], {"images", "workers"}),
     "stacked": (["--models", "mlp", "--members", "2", "--steps", "3", "--rounds", "1"], {"models"}),
     "gpu_step": (["--device", "cpu", "--batch", "2", "--models", "resnet56", "--members", "1", "2", "--compile", "eager",
                   "--steps", "1", "--warmup", "0"], {"device", "cases"}),
