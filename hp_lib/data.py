@@ -288,7 +288,8 @@ def check_name(name: str) -> str:
 DEFAULT_SIZES = {"mnist1d": (4_000, 500, 500), "mnist1d_hard": (4_000, 500, 500), "digits": (1_257, 180, 360),
                  "fashion_mnist": (55_000, 5_000, 10_000), "mnist": (50_000, 10_000, 10_000),
                  "cifar10": (50_000, 10_000, 0), "cifar100": (50_000, 10_000, 0),
-                 "chars": (10_000, 2_000, 2_000), "skipgram": (100_000, 10_000, 10_000)}
+                 "chars": (10_000, 2_000, 2_000), "skipgram": (100_000, 10_000, 10_000),
+                 "imagenet": (1_281_167, 50_000, 0)}  # ImageNet: all of it (ILSVRC-2012) unless asked for less
 
 
 def load(name: str, n_train: int | None = None, n_val: int | None = None, n_test: int | None = None,

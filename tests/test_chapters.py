@@ -77,7 +77,9 @@ def test_publish_writes_one_record_per_item_in_the_declared_order_and_refuses_a_
     monkeypatch.setenv("HP_BOOK_NOTEBOOK", "toy")
     def setup(profile, seeds, dataset=None):
         seeds = seeds or (0,)
-        return [RunConfig(dataset=dataset or "mnist1d_hard", model="resnet20", label_noise=0.15, seed=s) for s in seeds]
+        size = {"n_train": 50_000, "batch_size": 1_000} if profile == "full" else {"n_train": 4_000, "batch_size": 128}
+        return [RunConfig(dataset=dataset or "mnist1d_hard", model="resnet20", label_noise=0.15, seed=s, **size)
+                for s in seeds]
 
     chapter = Chapter("toy", (Experiment("a", ("toy-b", "toy-a"), setup, options=("dataset",)),
                               Experiment("c", ("toy-c",))))
@@ -86,9 +88,12 @@ def test_publish_writes_one_record_per_item_in_the_declared_order_and_refuses_a_
     records = json.loads(verdicts.record_path("smoke", "toy").read_text())
     assert [r["id"] for r in records] == ["toy-b", "toy-a", "toy-c"]
     assert {r["chapter"] for r in records} == {"toy"}
-    # what each item's experiment ran, in both languages; an experiment without runs says nothing
-    assert records[0]["ran"]["en"] == "ResNet-20 on MNIST-1D (hard) with 15 % of its training labels noisy"
+    # what each item's experiment ran, in both languages, its batch share beside the full profile's; an
+    # experiment without runs says nothing
+    assert records[0]["ran"]["en"] == ("ResNet-20 on MNIST-1D (hard) with 15 % of its training labels noisy; "
+                                       "batch 3.2 % of the training set (at `full`: 2 %)")
     assert records[0]["ran"]["zh"].startswith("ResNet-20，於 MNIST-1D（困難版）") and records[2]["ran"] == {}
+    assert records[0]["ran"]["zh"].endswith("；批次量為訓練集的 3.2 %（`full` 設定檔：2 %）")
     chapter.publish(list(shown.values()), "smoke", dataset="digits")  # a reader's option reaches the setup
     assert "sklearn digits" in json.loads(verdicts.record_path("smoke", "toy").read_text())[1]["ran"]["en"]
     with pytest.raises(ValueError, match=r"no verdict for \['toy-c'\]"):

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from hp_lib import lr_finder, verdicts
-from hp_lib.experiments.common import Test, final_accuracy, final_loss, final_stats, resolution_floor
+from hp_lib.experiments.common import Test, batch_share, final_accuracy, final_loss, final_stats, resolution_floor
+from hp_lib.train import RunConfig
 
 
 def _history(accs, losses, status="ok"):
@@ -57,3 +58,13 @@ def test_the_stable_part_of_a_range_test_ends_at_the_blow_up():
     ev = pd.DataFrame({"val_loss": [2.0, 1.0, 0.8, 1.5, 5.0, 0.5]})
     assert len(lr_finder.stable_part(ev)) == 4  # 5.0 > 2 × 0.8
     assert len(lr_finder.stable_part(pd.DataFrame({"val_loss": [1.0, float("nan")]}))) == 1
+
+
+def test_the_batch_share_is_given_to_two_significant_figures_or_as_a_range():
+    def cfg(batch, n_train=10_000):
+        return RunConfig(dataset="mnist1d", n_train=n_train, batch_size=batch)
+
+    assert batch_share([cfg(256), cfg(256)]) == "2.6 %"
+    assert batch_share([cfg(64), cfg(512), cfg(128)]) == "0.64–5.1 %"
+    assert batch_share([cfg(128, None)]) == "3.2 %"  # MNIST-1D's default training set: 4,000 samples
+    assert batch_share([cfg(1_280), cfg(10_000)]) == "13–100 %"

@@ -79,7 +79,8 @@ class Chapter:
     def publish(self, judged: dict[str, verdicts.Verdict] | list[verdicts.Verdict], profile: str, seeds=None,
                 **options) -> None:
         """End the chapter: its verdict table and records, one per item in the declared order, each with what its
-        experiment ran (at ``profile``, with the chapter's ``seeds`` and ``options``)."""
+        experiment ran (at ``profile``, with the chapter's ``seeds`` and ``options``; its batch share beside the
+        ``full`` profile's)."""
         from .common import ran
 
         by_id = judged if isinstance(judged, dict) else {v.id: v for v in judged}
@@ -89,7 +90,8 @@ class Chapter:
             raise ValueError(f"chapter {self.name!r}: no verdict for {missing}; verdicts for undeclared items {extra}")
         for e in self.experiments:
             if e.setup is not None and e.items:
-                what = ran(configs(e.setup(profile, seeds, **{k: options.get(k) for k in e.options})))
+                what = ran(configs(e.setup(profile, seeds, **{k: options.get(k) for k in e.options})),
+                           configs(e.setup("full", None)))
                 for i in e.items:
                     by_id[i].ran = what
         verdicts.publish([by_id[i] for i in self.items], self.name, profile)

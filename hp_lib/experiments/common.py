@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import data as data_lib
 from .. import glue, lr_finder, plots, profiles, sweep, verdicts
 from ..train import History, RunConfig
 
@@ -28,19 +29,31 @@ def analog(cfg: RunConfig) -> tuple[str, str]:
     return data, f"{MODEL_NAMES.get(cfg.model, cfg.model)} ({form})"
 
 
-def ran(cfgs: list[RunConfig]) -> dict[str, str]:
+def ran(cfgs: list[RunConfig], full: list[RunConfig] | None = None) -> dict[str, str]:
     """What runs trained, per language (a chapter table's "what we ran"): their models on their data, the names
-    translated by the verdicts' catalog (``ran``)."""
+    translated by the verdicts' catalog (``ran``), and their batch as a share of the training set, beside the
+    share of the same runs at the ``full`` profile (``full``: the paper's settings), where that differs."""
     models = list(dict.fromkeys(MODEL_NAMES.get(c.model, c.model) for c in cfgs))
     data = list(dict.fromkeys((DATASET_NAMES.get(c.dataset, c.dataset), c.label_noise) for c in cfgs))
+    share, full_share = batch_share(cfgs), batch_share(full) if full else None
     out = {}
     for lang in ("en", "zh"):
         text = verdicts.catalog()[lang]["ran"]
         name = lambda n: text["names"].get(n, n)  # noqa: E731
         on = text["and"].join(name(d) + (text["noisy"].format(percent=f"{100 * noise:g}") if noise else "")
                               for d, noise in data)
-        out[lang] = text["on"].format(models=text["and"].join(map(name, models)), data=on)
+        out[lang] = (text["on"].format(models=text["and"].join(map(name, models)), data=on)
+                     + text["batch"].format(share=share)
+                     + (text["full"].format(share=full_share) if full_share not in (None, share) else ""))
     return out
+
+
+def batch_share(cfgs: list[RunConfig]) -> str:
+    """The runs' batch as a share of their training set, to two significant figures: ``2.6 %``, or the range
+    ``0.64–5.1 %``. (The SGD noise of a run grows with the learning rate over this share.)"""
+    shares = [100 * c.batch_size / (c.n_train or data_lib.DEFAULT_SIZES[c.dataset][0]) for c in cfgs]
+    lo, hi = (f"{x:.0f}" if x >= 10 else f"{x:.2g}" for x in (min(shares), max(shares)))
+    return f"{lo} %" if lo == hi else f"{lo}–{hi} %"
 
 
 # The CPU profiles' stand-in for the paper's CIFAR sets and ImageNet: MNIST-1D made harder (hp_lib.data.MNIST1D_HARD:
