@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 RESIZE, CROP = 256, 230
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)  # ImageNet's channel means and deviations
@@ -61,7 +62,8 @@ def index(folder: str) -> tuple[tuple[str, ...], tuple[tuple[str, int, int], ...
     images = {}
     for split in ("train", "val"):
         found = []
-        for label, name in enumerate(classes):
+        for label, name in enumerate(tqdm(classes, desc=f"listing {root / split}", unit="class",
+                                          disable=len(classes) < 100)):
             for entry in os.scandir(root / split / name):
                 if entry.name.lower().endswith(EXTENSIONS):
                     found.append((f"{split}/{name}/{entry.name}", label, entry.stat().st_size))
@@ -90,9 +92,13 @@ class Images(torch.utils.data.Dataset):
         from PIL import Image
 
         i, draw = key
-        with Image.open(self.root / self.paths[i].decode()) as image:
-            image.draft("RGB", (RESIZE, RESIZE))  # JPEG: decode at the smallest scale still >= 256 (fast)
-            pixels = np.asarray(image.convert("RGB").resize((RESIZE, RESIZE), Image.BILINEAR))
+        path = self.root / self.paths[i].decode()
+        try:
+            with Image.open(path) as image:
+                image.draft("RGB", (RESIZE, RESIZE))  # JPEG: decode at the smallest scale still >= 256 (fast)
+                pixels = np.asarray(image.convert("RGB").resize((RESIZE, RESIZE), Image.BILINEAR))
+        except OSError as e:  # a damaged or truncated file: name it (the loader process's traceback would not)
+            raise OSError(f"cannot read the image {path}: {e}") from e
         if draw is None:
             top = left = (RESIZE - CROP) // 2
             mirror = False

@@ -99,3 +99,12 @@ def test_a_folder_that_is_not_imagenet_is_named(tmp_path):
     imagenet.index.cache_clear()
     with pytest.raises(ValueError, match=r"must hold the same class folders.*n01484850"):
         data.load("imagenet", root=root)
+
+
+def test_a_damaged_image_is_named(tmp_path):
+    root = write_imagenet(tmp_path / "imagenet", {"train": 2, "val": 1})
+    damaged = root / "train" / CLASSES[1] / f"{CLASSES[1]}_0.JPEG"
+    damaged.write_bytes(damaged.read_bytes()[:40])  # a truncated download
+    d = imagenet.ImageNet(root)
+    with pytest.raises(Exception, match=f"cannot read the image {damaged}"):
+        list(d.epoch(torch.arange(6), batch_size=6))
