@@ -3,9 +3,10 @@ the usual transforms, on the same images, crops, batch size and loader processes
 
 The images are written here, in ImageNet's layout and at its typical sizes (300–500 pixels a side, JPEG quality
 90), smooth enough to compress like photographs. Both sides squash each image to 256 × 256, take a random 230 × 230
-crop and a random mirror and standardise it: torchvision with ``Resize``, ``RandomCrop``, ``RandomHorizontalFlip``,
-``ToTensor`` and ``Normalize`` in the loader processes; hp_lib by decoding JPEGs at the smallest DCT scale still
-≥ 256 (``Image.draft``) and moving uint8 crops, standardised after the copy. One epoch of each, timed in turns over
+crop and a random mirror and standardise it, in the loader processes: torchvision with ``Resize``, ``RandomCrop``,
+``RandomHorizontalFlip``, ``ToTensor`` and ``Normalize``; hp_lib with the same PIL operations (decoding JPEGs at
+the smallest DCT scale still ≥ 256, ``Image.draft``), its crops drawn per image. (For a GPU, hp_lib's loader
+processes send uint8 pixels and the GPU standardises them: that path is not timed here.) One epoch of each, timed in turns over
 ``--rounds`` rounds (``interleave.py``), per number of loader processes. A GPU step of ResNet-50 at batch 128 takes
 on the order of 0.1 s, so a loader must deliver about 1,300 images/s to keep it busy.
 
@@ -57,7 +58,7 @@ def torchvision_epoch(root: Path, batch_size: int, workers: int) -> float:
     transform = transforms.Compose([
         transforms.Resize((imagenet.RESIZE, imagenet.RESIZE)), transforms.RandomCrop(imagenet.CROP),
         transforms.RandomHorizontalFlip(), transforms.ToTensor(),
-        transforms.Normalize(imagenet.MEAN.flatten().tolist(), imagenet.STD.flatten().tolist())])
+        transforms.Normalize(imagenet.MEAN.tolist(), imagenet.STD.tolist())])
     loader = DataLoader(datasets.ImageFolder(str(root / "train"), transform), batch_size=batch_size, shuffle=True,
                         num_workers=workers, drop_last=True, prefetch_factor=4)
     start = time.perf_counter()

@@ -34,8 +34,8 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 RESIZE, CROP = 256, 230
-MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)  # ImageNet's channel means and deviations
-STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)  # ImageNet's channel means and deviations
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 EXTENSIONS = (".jpeg", ".jpg", ".png")
 NEEDED = ("ImageNet is read from a folder you give (--data-dir DIR, with DIR/imagenet/train/<class>/*.JPEG and "
           "DIR/imagenet/val/<class>/*.JPEG); it cannot be downloaded, and nothing else stands in for it at the full "
@@ -76,12 +76,13 @@ def index(folder: str) -> tuple[tuple[str, ...], tuple[tuple[str, int, int], ...
 class Images(torch.utils.data.Dataset):
     """Images and their labels by key ``(i, draw)``: image ``i``, decoded, squashed to 256², cropped to 230²
     (where ``draw`` is a seed: a random crop and mirror drawn from (draw, i); ``None``: the centre crop), as
-    uint8 CHW."""
+    CHW pixels: uint8 (``as_bytes``: a GPU standardises them after a copy four times smaller) or standardised
+    float32 (here, in the loader processes, for a CPU)."""
 
-    def __init__(self, root: Path, images: list[tuple[str, int, int]]):
+    def __init__(self, root: Path, images: list[tuple[str, int, int]], as_bytes: bool = False):
         # arrays, not lists of Python objects: a loader process that reads a list's items touches their reference
         # counts and so copies the pages it forked (the memory of every process grows toward the list's size)
-        self.root = root
+        self.root, self.as_bytes = root, as_bytes
         self.paths = np.array([p.encode() for p, _, _ in images])
         self.labels = np.array([y for _, y, _ in images], dtype=np.int64)
 
@@ -96,7 +97,7 @@ class Images(torch.utils.data.Dataset):
         try:
             with Image.open(path) as image:
                 image.draft("RGB", (RESIZE, RESIZE))  # JPEG: decode at the smallest scale still >= 256 (fast)
-                pixels = np.asarray(image.convert("RGB").resize((RESIZE, RESIZE), Image.BILINEAR))
+                resized = image.convert("RGB").resize((RESIZE, RESIZE), Image.BILINEAR)
         except OSError as e:  # a damaged or truncated file: name it (the loader process's traceback would not)
             raise OSError(f"cannot read the image {path}: {e}") from e
         if draw is None:
@@ -104,12 +105,13 @@ class Images(torch.utils.data.Dataset):
             mirror = False
         else:
             rng = np.random.default_rng([draw, i])
-            top, left = rng.integers(0, RESIZE - CROP + 1, size=2)
+            top, left = (int(v) for v in rng.integers(0, RESIZE - CROP + 1, size=2))
             mirror = rng.random() < 0.5
-        crop = pixels[top:top + CROP, left:left + CROP]
+        crop = resized.crop((left, top, left + CROP, top + CROP))
         if mirror:
-            crop = crop[:, ::-1]
-        return torch.from_numpy(np.ascontiguousarray(crop.transpose(2, 0, 1))), int(self.labels[i])
+            crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        pixels = torch.from_numpy(np.array(crop)).permute(2, 0, 1).contiguous()
+        return (pixels if self.as_bytes else standardise(pixels)), int(self.labels[i])
 
 
 class ImageNet:
@@ -133,7 +135,8 @@ class ImageNet:
             keep = np.sort(rng.permutation(len(images))[:n]) if n is not None else np.arange(len(images))
             picked.append([images[i] for i in keep])
         train, val = picked
-        self.train, self.val = Images(self.folder, train), Images(self.folder, val)
+        on_gpu = torch.device(device).type == "cuda"
+        self.train, self.val = Images(self.folder, train, on_gpu), Images(self.folder, val, on_gpu)
         self.y_train = torch.from_numpy(self.train.labels).to(device)
         self.y_val = torch.from_numpy(self.val.labels).to(device)
         self.workers = workers if workers is not None else max(1, min(16, (os.cpu_count() or 2) - 1))
@@ -164,9 +167,11 @@ class ImageNet:
         loader = DataLoader(images, batch_size=batch_size, sampler=keys, num_workers=self.workers,
                             pin_memory=torch.device(self.device).type == "cuda", prefetch_factor=4)
         for x, y in loader:
-            yield _standardise(x.to(self.device, non_blocking=True)), y.to(self.device, non_blocking=True)
+            x = x.to(self.device, non_blocking=True)
+            yield standardise(x) if images.as_bytes else x, y.to(self.device, non_blocking=True)
 
 
-def _standardise(x: torch.Tensor) -> torch.Tensor:
-    """uint8 pixels (moved as bytes: four times less to copy) to standardised float32."""
-    return (x.float() / 255 - MEAN.to(x.device)) / STD.to(x.device)
+def standardise(pixels: torch.Tensor) -> torch.Tensor:
+    """uint8 RGB pixels, channels first (one image or a batch), as float32 standardised per channel."""
+    mean, std = (torch.from_numpy(v).to(pixels.device).view(3, 1, 1) for v in (MEAN, STD))
+    return pixels.float().div_(255).sub_(mean).div_(std)

@@ -55,7 +55,7 @@ def test_the_centre_crop_is_standardised(tmp_path):
     i = d.val.paths.tolist().index(f"val/{CLASSES[0]}/{CLASSES[0]}_0.png".encode())
     x, y = next(iter(d.held_out(batch_size=len(d.val))))
     expected = torch.tensor(pixels[13:243, 13:243].transpose(2, 0, 1), dtype=torch.float32)
-    expected = (expected / 255 - imagenet.MEAN[0]) / imagenet.STD[0]
+    expected = (expected / 255 - torch.tensor(imagenet.MEAN)[:, None, None]) / torch.tensor(imagenet.STD)[:, None, None]
     torch.testing.assert_close(x[i], expected)
     assert y.tolist() == d.y_val.tolist()
 
@@ -108,3 +108,14 @@ def test_a_damaged_image_is_named(tmp_path):
     d = imagenet.ImageNet(root)
     with pytest.raises(Exception, match=f"cannot read the image {damaged}"):
         list(d.epoch(torch.arange(6), batch_size=6))
+
+
+def test_bytes_for_a_gpu_standardise_to_the_same_pixels(folder):
+    """On a GPU the loader processes send uint8 pixels and the device standardises them; on a CPU they send the
+    standardised floats: the same numbers either way."""
+    classes, train, _ = imagenet.index(str(folder))
+    as_floats, as_bytes = imagenet.Images(folder, list(train)), imagenet.Images(folder, list(train), as_bytes=True)
+    for key in ((0, None), (5, 3), (17, 8)):
+        (floats, y1), (pixels, y2) = as_floats[key], as_bytes[key]
+        assert pixels.dtype == torch.uint8 and y1 == y2
+        torch.testing.assert_close(imagenet.standardise(pixels[None])[0], floats)
