@@ -94,16 +94,15 @@ def analog_data(p: profiles.Profile, paper: str = "cifar10", noisy: bool = False
 # The paper's ImageNet runs (the full profile's Figs. 3b, 4b and 16; SOURCES §1.3, §2): the author's solvers on 4
 # GPUs, 32 images each for ResNet-50 and 28 for Inception-ResNet-v2, and his baseline solver (asolver1, Inception's
 # "as for ResNet-50"): LR 0.1 times 0.94 every 20,000 iterations, momentum 0.9, WD 1e-4.
-IMAGENET_TRAIN = 1_281_167  # ILSVRC-2012's training images
+IMAGENET_TRAIN, IMAGENET_VAL, _ = data_lib.DEFAULT_SIZES["imagenet"]  # ILSVRC-2012's images
 IMAGENET_BATCH = {"resnet50": 128, "inception_resnet_v2": 112}
 IMAGENET_STANDARD = {"lr": {"name": "step_decay", "value": 0.1, "step_size": 20_000, "gamma": 0.94},
                      "momentum": 0.9, "weight_decay": 1e-4}
 
 
 def imagenet_config(p: profiles.Profile, model: str, steps: int, eval_every: int, **changes) -> RunConfig:
-    """``model`` on ImageNet (its 1,281,167 training images; its 50,000 validation images test) at the author's
-    batch."""
-    return RunConfig(dataset="imagenet", n_train=IMAGENET_TRAIN, n_val=50_000, n_test=0, model=model,
+    """``model`` on ImageNet (all its training images; its validation images test) at the author's batch."""
+    return RunConfig(dataset="imagenet", n_train=IMAGENET_TRAIN, n_val=IMAGENET_VAL, n_test=0, model=model,
                      batch_size=IMAGENET_BATCH[model], steps=steps, eval_every=eval_every, train_probe=False,
                      threads=p.threads, **p.accelerator).replace(**changes)
 
