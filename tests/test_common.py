@@ -5,8 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hp_lib import lr_finder, verdicts
-from hp_lib.experiments.common import Test, batch_share, final_accuracy, final_loss, final_stats, resolution_floor
+import importlib
+
+from hp_lib import lr_finder, profiles, verdicts
+from hp_lib.experiments.chapter import configs
+from hp_lib.experiments.common import Test, at_paper_share, batch_share, final_accuracy, final_loss, final_stats, resolution_floor
 from hp_lib.train import RunConfig
 
 
@@ -68,3 +71,36 @@ def test_the_batch_share_is_given_to_two_significant_figures_or_as_a_range():
     assert batch_share([cfg(64), cfg(512), cfg(128)]) == "0.64–5.1 %"
     assert batch_share([cfg(128, None)]) == "3.2 %"  # MNIST-1D's default training set: 4,000 samples
     assert batch_share([cfg(1_280), cfg(10_000)]) == "13–100 %"
+
+
+def test_a_cpu_run_takes_the_training_set_of_the_papers_batch_share():
+    cfg = RunConfig(dataset="mnist1d", n_train=4_000, batch_size=128)
+    assert at_paper_share(profiles.get("cpu"), cfg, paper_batch=512).n_train == 12_500  # 512 of CIFAR's 50,000
+    assert at_paper_share(profiles.get("cpu"), cfg, paper_batch=64, paper_n=60_000).n_train == 120_000
+    for name in ("smoke", "full"):  # smoke keeps its small sets; full is the paper
+        assert at_paper_share(profiles.get(name), cfg, paper_batch=512) == cfg
+
+
+# The figures whose cpu runs keep a training set of their own (common.at_paper_share says why): tests that read a
+# test loss rising (1, 4a, 4b), claims or budgets in epochs (3b, 6, 8b), ImageNet's share (16); and Fig. 12a,
+# whose cpu runs are Fig. 9's (the full profile runs the author's snapshot job, at TBS 2,048).
+OWN_TRAINING_SET = {"smith-fig-1a", "smith-fig-3b", "smith-fig-4a", "smith-fig-4b", "smith-fig-6a", "smith-fig-8b",
+                    "smith-fig-12a", "smith-fig-16a", "smith-fig-16b"}
+SMITH_CHAPTERS = ("smith_test_loss", "smith_superconvergence", "smith_batch_size", "smith_momentum",
+                  "smith_weight_decay", "smith_other_architectures")
+
+
+def test_the_cpu_runs_of_the_papers_figures_have_its_batch_share():
+    """Every batch share among a cpu experiment's runs is one of the paper's (its runs at ``full``), and the
+    other way round; only the experiments exempt above are left out."""
+    checked = 0
+    for module in SMITH_CHAPTERS:
+        for e in importlib.import_module(f"hp_lib.experiments.{module}").CHAPTER.experiments:
+            if e.setup is None or OWN_TRAINING_SET & set(e.items):
+                continue
+            shares = {name: {float(f"{c.batch_size / c.n_train:.3g}")
+                             for c in configs(e.setup(name, None, **{k: None for k in e.options}))}
+                      for name in ("cpu", "full")}
+            assert shares["cpu"] == shares["full"], e.name
+            checked += 1
+    assert checked == 23

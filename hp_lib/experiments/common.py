@@ -71,6 +71,26 @@ LABEL_NOISE = 0.15
 LR_SCALE_3LAYER = {"smoke": 20.0, "cpu": 20.0, "full": 1.0}
 
 
+# The batch as a share of the training set, with the learning rate, sets how noisy SGD's steps are (its noise
+# scale grows as lr·N/B), and that noise is one of the regularizers the paper balances (Remarks 3 and 6). A
+# ``cpu`` run of a paper's figure keeps the iterations this machine affords and takes the training set on which its
+# batch is the share the paper's batch was of the paper's (``at_paper_share``); its epochs follow. Exempt, each
+# saying why at its setup: Fig. 1's and Fig. 4's runs, whose tests read a test loss rising over a run (memorising
+# the training set takes passes over it), Fig. 3b's (three epochs of the largest set, by its claim), Figs. 6 and
+# 8b (the paper's epoch budgets per batch size) and Fig. 16's analog (ImageNet's share, 0.01 %, would need 1.3
+# million samples).
+CIFAR_TRAIN = 50_000  # CIFAR-10's and CIFAR-100's training images
+
+
+def at_paper_share(p: profiles.Profile, cfg: RunConfig, paper_batch: int, paper_n: int = CIFAR_TRAIN) -> RunConfig:
+    """``cfg`` on the ``cpu`` profile with the training set on which its batch is the share that the paper's
+    batch ``paper_batch`` was of its ``paper_n`` training images; ``cfg`` itself on the others (``full`` is the
+    paper; ``smoke`` decides nothing and keeps its small sets)."""
+    if p.name != "cpu":
+        return cfg
+    return cfg.replace(n_train=round(cfg.batch_size * paper_n / paper_batch))
+
+
 def decay_scale(profile: str, iterations) -> float:
     """What the CPU profiles multiply a weight-decay grid by: the ``full`` profile's iterations over the ``cpu``
     profile's (``iterations(profile_name)``: the figure's run length there); 1 at ``full``.

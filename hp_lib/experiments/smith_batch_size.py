@@ -93,7 +93,7 @@ def setup(profile: str, seeds=None, min_momentum: float = 0.95) -> BatchSizes:
     while the LR rises, back while it falls. The analogs of the paper's TBS 128 and 1024 (the tested arms)
     run the profile's paired seeds, the others its seeds; ``seeds`` sets every batch size's."""
     p = profiles.get(profile)
-    n_train = p.pick(512, 10_000, 50_000)
+    n_train = p.pick(512, 10_000, 50_000)  # the budgets are epochs: not at the paper's share (common.at_paper_share)
     divisor = EPOCH_DIVISOR[profile]
     base = RunConfig(**analog_data(p), model=p.pick("resnet20", "resnet20", "resnet56"),
                      n_train=n_train, n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),

@@ -46,7 +46,7 @@ from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
 from .chapter import Chapter, Experiment
 from .common import (ACCURACY, ANALOG, IMAGENET_STANDARD, LOG_LOSS_MARGIN, WHY_LOG_LOSS_MARGIN, AllOf, Grid, Test, analog,
-                     analog_data, caffe_1cycle, decay_scale, decide, final_accuracy, final_stats, imagenet_config,
+                     analog_data, at_paper_share, caffe_1cycle, decay_scale, decide, final_accuracy, final_stats, imagenet_config,
                      imagenet_iterations, mean_std, publish_grid, ramp, range_test_figure, run_grid, sci)
 
 
@@ -299,21 +299,23 @@ def _with_decay_scaled(variants_of, profile: str) -> dict[str, dict[str, RunConf
 
 def _fig13_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     p = profiles.get(profile)
-    ep = p.pick(1, 5, None)  # the range test's length in epochs (the paper's, at full)
-    wrn = _base(profile, noisy=True, batch_size=p.pick(64, 128, 512), **_wrn(profile))
-    dense = _base(profile, noisy=True, batch_size=p.pick(64, 128, 256), **_densenet(profile))
+    # the range test's length in epochs: the paper's (100 for the wide ResNet, 50 for DenseNet) at full, a
+    # 62.5th of them at cpu (a 62.5th of its iterations, at its batch share), one at smoke
+    ep = lambda paper_epochs: p.pick(1, paper_epochs / 62.5, paper_epochs)  # noqa: E731
+    wrn = at_paper_share(p, _base(profile, noisy=True, batch_size=p.pick(64, 128, 512), **_wrn(profile)), 512)
+    dense = at_paper_share(p, _base(profile, noisy=True, batch_size=p.pick(64, 128, 256), **_densenet(profile)), 256)
     every = p.pick(5, 25, 50)
     # TBS 256 for 50 epochs against 512 for 75 (the paper's; ours: twice the batch for 1.5 times the epochs)
     tbs = dict(zip(TBS_13D, (p.pick(64, 128, 256), p.pick(128, 256, 512))))
     variants = {
-        "13a": {wd_arm(wd): _range(wrn.replace(weight_decay=wd), 0.1, 1.0, ep or 100, 0.95, 0.85, every)
+        "13a": {wd_arm(wd): _range(wrn.replace(weight_decay=wd), 0.1, 1.0, ep(100), 0.95, 0.85, every)
                 for wd in WD_13A},
-        "13b": {momentum_arm(m): _range(dense.replace(weight_decay=1e-4), 0.1, 1.0, ep or 50, m, m, every)
+        "13b": {momentum_arm(m): _range(dense.replace(weight_decay=1e-4), 0.1, 1.0, ep(50), m, m, every)
                 for m in MOMENTA_13B},
-        "13c": {wd_arm(wd): _range(dense.replace(weight_decay=wd), 0.1, 4.0, ep or 50, 0.95, 0.85, every)
+        "13c": {wd_arm(wd): _range(dense.replace(weight_decay=wd), 0.1, 4.0, ep(50), 0.95, 0.85, every)
                 for wd in WD_13C},
         "13d": {tbs_arm(paper): _range(dense.replace(weight_decay=1e-6, batch_size=tbs[paper]), 0.1, 4.0,
-                                       (ep or 50) * epochs / TBS_13D[256], 0.9, 0.9, every)
+                                       ep(50) * epochs / TBS_13D[256], 0.9, 0.9, every)
                 for paper, epochs in TBS_13D.items()},
     }
     return variants
@@ -321,9 +323,10 @@ def _fig13_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
 
 def _fig14_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     p = profiles.get(profile)
-    lenet = _base(profile, p.pick("fashion_mnist", "fashion_mnist", "mnist"), model="lenet",
-                  n_train=p.pick(256, 10_000, 60_000), batch_size=64, weight_decay=5e-4)
-    ep, every = p.pick(1, 2, 10), p.pick(5, 25, 50)
+    lenet = at_paper_share(p, _base(profile, p.pick("fashion_mnist", "fashion_mnist", "mnist"), model="lenet",
+                                    n_train=p.pick(256, 10_000, 60_000), batch_size=64, weight_decay=5e-4),
+                           paper_batch=64, paper_n=60_000)
+    ep, every = p.pick(1, 10 / 30, 10), p.pick(5, 25, 50)  # the paper's 10 epochs; a 30th of them at cpu
     variants = {
         "14a": {momentum_arm(m): _range(lenet, 0.001, 0.04, ep, *_momenta(m), every) for m in MOMENTA_14A},
         "14b": {wd_arm(wd): _range(lenet.replace(weight_decay=wd), 0.001, 0.04, ep, 0.95, 0.8, every) for wd in WD_14B},
@@ -332,9 +335,11 @@ def _fig14_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
 
 
 def _cifar100(profile: str, noisy: bool = False, **changes) -> RunConfig:
+    """The ResNet on (the analog of) CIFAR-100, at the share of its training set the paper's TBS 512 was."""
     p = profiles.get(profile)
-    return _base(profile, noisy=noisy, paper="cifar100", model=p.pick("resnet20", "resnet20", "resnet56"),
-                 n_train=p.pick(256, 1_000, 50_000), **changes)
+    return at_paper_share(p, _base(profile, noisy=noisy, paper="cifar100",
+                                   model=p.pick("resnet20", "resnet20", "resnet56"), n_train=p.pick(256, 1_000, 50_000),
+                                   **changes), paper_batch=512)
 
 
 def _fig15_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
@@ -342,13 +347,14 @@ def _fig15_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     every = p.pick(5, 25, 50)
     base = _cifar100(profile, batch_size=p.pick(32, 64, 512))
     noisy = _cifar100(profile, noisy=True, batch_size=p.pick(32, 64, 512))
-    wd_grid = {wd_arm(wd): _range(noisy.replace(weight_decay=wd), 0.1, 1.0, p.pick(2, 20, 50), 0.95, 0.85, every)
+    wd_grid = {wd_arm(wd): _range(noisy.replace(weight_decay=wd), 0.1, 1.0, p.pick(2, 50 / 15.625, 50), 0.95, 0.85,
+                                  every)
                for wd in WD_15A}
     runs = {}
-    scale = p.pick(20, 5, 1)  # the paper's epochs divided by this
+    scale = p.pick(20, 31.25, 1)  # the paper's epochs divided by this
     for tbs, paper_tbs in zip(C100_TBS[profile], C100_EPOCHS):
         epochs, ss = C100_EPOCHS[paper_tbs]
-        steps = max(4, epochs * base.n_train // scale // tbs)
+        steps = max(4, int(epochs * base.n_train / scale / tbs))
         # full: the job script's stepsize (its epochs: the LR rises over the whole run); the CPU profiles' shorter
         # runs go up for 45 % and down for 45 % of the run
         stepsize = max(1, int(ss / epochs * steps if profile == "full" else ss * 0.45 / epochs * steps))
@@ -365,7 +371,7 @@ def _fig16_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     p = profiles.get(profile)
     if p.name == "full":
         return {fig: _fig16_imagenet(p, fig) for fig in FIG16}
-    n = p.pick(512, 10_000, 50_000)
+    n = p.pick(512, 10_000, 50_000)  # not ImageNet's batch share, 0.01 % (1.3 million samples): see common.at_paper_share
     scale = p.pick(100, 10, 10)  # the paper's epochs divided by this
     panels = {}
     for fig, (model, standard_epochs, wds) in FIG16.items():
@@ -430,16 +436,17 @@ class Table2:
 def _block(profile: str, arch: str) -> tuple[RunConfig, int]:
     """Our base config for one block of Table 2, and the factor its epochs are divided by."""
     p = profiles.get(profile)
-    # the CIFAR-10 blocks: 1,000 samples at batch 32 (about the paper's ratio of batch to training set,
-    # 512 / 50,000), so that a run of a twentieth of the paper's epochs still takes tens of steps
-    if arch == "wide resnet":
-        return _base(profile, n_train=p.pick(256, 1_000, 50_000), batch_size=p.pick(32, 32, 512), **_wrn(profile)), p.pick(100, 20, 1)
-    if arch == "densenet":
-        return _base(profile, n_train=p.pick(256, 1_000, 50_000), batch_size=p.pick(32, 32, 512), **_densenet(profile)), p.pick(100, 20, 1)
+    # every block on the share of its training set that the paper's TBS 512 was; at cpu the paper's epochs divided
+    # by 62.5 (CIFAR-10), 45 (MNIST) and 31.25 (CIFAR-100), which at that share divides its iterations as much
     if arch == "LeNet":
-        return _base(profile, p.pick("fashion_mnist", "fashion_mnist", "mnist"), model="lenet",
-                     n_train=p.pick(256, 5_000, 60_000), batch_size=p.pick(32, 128, 512)), p.pick(40, 15, 1)
-    return _cifar100(profile, batch_size=p.pick(32, 64, 512)), p.pick(40, 5, 1)
+        lenet = _base(profile, p.pick("fashion_mnist", "fashion_mnist", "mnist"), model="lenet",
+                      n_train=p.pick(256, 5_000, 60_000), batch_size=p.pick(32, 128, 512))
+        return at_paper_share(p, lenet, paper_batch=512, paper_n=60_000), p.pick(40, 45, 1)
+    if arch == "resnet-56":
+        return _cifar100(profile, batch_size=p.pick(32, 64, 512)), p.pick(40, 31.25, 1)
+    model = _wrn(profile) if arch == "wide resnet" else _densenet(profile)
+    base = _base(profile, n_train=p.pick(256, 1_000, 50_000), batch_size=p.pick(32, 32, 512), **model)
+    return at_paper_share(p, base, paper_batch=512), p.pick(100, 62.5, 1)
 
 
 def _row_config(base: RunConfig, divisor: int, row: tuple) -> RunConfig:

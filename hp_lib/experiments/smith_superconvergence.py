@@ -22,7 +22,7 @@ import pandas as pd
 from .. import glue, plots, profiles, verdicts
 from ..train import History, RunConfig
 from .chapter import Chapter, Experiment
-from .common import (LOSS_MARGIN_N_EVAL, AllOf, Grid, Test, analog, analog_data, decide, final_accuracy, final_stats,
+from .common import (LOSS_MARGIN_N_EVAL, AllOf, Grid, Test, analog, analog_data, at_paper_share, decide, final_accuracy, final_stats,
                      glue_arms, over_seeds, publish_grid, run_grid, sci)
 
 WEIGHT_DECAYS = (1e-3, 1e-4, 1e-5, 1e-6)
@@ -95,10 +95,11 @@ def setup(profile: str, seeds=None) -> SuperConvergence:
     p = profiles.get(profile)
     stepsize = p.pick(10, 250, 5_000)
     step_steps = p.pick(40, 2_000, 80_000)
-    base = RunConfig(**analog_data(p), model=p.pick("resnet20", "resnet20", "resnet56"),
-                     n_train=p.pick(500, 10_000, 50_000), n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0),
-                     batch_size=p.pick(64, 256, 1_000), momentum=0.9, weight_decay=PAPER_WD,
-                     eval_every=p.pick(5, 25, 200), train_probe=False, threads=p.threads, **p.accelerator)
+    base = at_paper_share(p, RunConfig(
+        **analog_data(p), model=p.pick("resnet20", "resnet20", "resnet56"), n_train=p.pick(500, 10_000, 50_000),
+        n_val=p.pick(200, 2_000, 10_000), n_test=p.pick(100, 100, 0), batch_size=p.pick(64, 256, 1_000), momentum=0.9,
+        weight_decay=PAPER_WD, eval_every=p.pick(5, 25, 200), train_probe=False, threads=p.threads, **p.accelerator),
+        paper_batch=1_000)
     cycle = base.replace(lr={"name": "triangular", "base_lr": 0.1, "max_lr": 3.0, "step_size_up": stepsize},
                          steps=2 * stepsize)
     # the paper's decays at 50k and 70k of 80k iterations: 5/8 and 7/8 of the run

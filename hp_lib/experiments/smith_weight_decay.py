@@ -207,7 +207,7 @@ def snapshot_search_setup(profile: str, seeds=None) -> WeightDecayGrid:
         return constant_lr_setup(profile, seeds)
     p = profiles.get(profile)
     steps = 35 * 50_000 // 2_048
-    base = three_layer_base(p, **analog_data(p, noisy=True), lr=0.005, momentum=0.95, batch_size=2_048,
+    base = three_layer_base(p, 2_048, **analog_data(p, noisy=True), lr=0.005, momentum=0.95, batch_size=2_048,
                             steps=steps, eval_every=max(1, steps // 20))
     configs = {wd: base.replace(weight_decay=wd) for wd in SNAPSHOT_JOB_WDS}
     return WeightDecayGrid("12a", _with_snapshot(configs, 1e-3), *_seeds(p, seeds), snapshot_wd=1e-3,
@@ -234,7 +234,7 @@ def resnet_setup(profile: str, seeds=None, lr_range: bool = False) -> WeightDeca
     p = profiles.get(profile)
     steps = _fig_11_steps(profile)
     lr = ramp(0.1, 1.0, steps) if lr_range else 0.1
-    base = resnet_base(p, **analog_data(p, noisy=True), lr=lr, momentum=0.95, steps=steps,
+    base = resnet_base(p, 1_030, **analog_data(p, noisy=True), lr=lr, momentum=0.95, steps=steps,
                        batch_size=p.pick(64, 256, 1_030),
                        eval_every=p.pick(5, 20, 200))
     # the paper states no length: the full profile's 10,000 iterations; shorter runs scale the weight decay
