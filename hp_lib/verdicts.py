@@ -172,20 +172,23 @@ def interval(d: np.ndarray, level: float, method: str = "t") -> tuple[float, flo
 
 
 def detectable_effect(d: np.ndarray, claim: Claim) -> float:
-    """The smallest true effect that these seeds (their number and spread) decide in the claimed direction
-    with probability POWER: the margin plus :func:`resolution` (for equivalence: the band minus it, the largest
-    true difference still shown equivalent)."""
+    """What these seeds (their number and spread) can decide with probability POWER. A difference: the
+    smallest true effect decided in the claimed direction, the margin plus :func:`resolution`. An equivalence:
+    the narrowest band ±b in which a true difference of zero is shown equivalent (a band wider than the
+    margin: these seeds cannot show the claim)."""
     reach = resolution(float(np.std(d, ddof=1)), len(d), claim.form)
-    return claim.margin + reach if claim.form == DIFFERENCE else claim.margin - reach
+    return claim.margin + reach if claim.form == DIFFERENCE else reach
 
 
 def resolution(spread: float, n: int, form: str = DIFFERENCE, power: float = POWER) -> float:
     """How far beyond a bound a true effect must lie for ``n`` seeds whose effects spread by ``spread``
-    (standard deviation) to put the CI past that bound with probability ``power``:
-    (t_{1-a/2} + t_power) standard errors (one-sided t_{1-a} for equivalence)."""
+    (standard deviation) to put the CI past that bound with probability ``power``: (t_{1-a/2} + t_power)
+    standard errors, for the form's CI (95 %, or TOST's 90 %). For equivalence, the half-width of the band
+    that a true difference of zero falls inside with that probability: both ends of the CI must fall inside,
+    (t_{1-a/2} + t_{(1+power)/2}) standard errors."""
     alpha = 1 - CONFIDENCE[form]
-    quantile = stats.t.ppf(1 - alpha / 2, n - 1) if form == DIFFERENCE else stats.t.ppf(1 - alpha, n - 1)
-    return float((quantile + stats.t.ppf(power, n - 1)) * spread / math.sqrt(n))
+    beyond = stats.t.ppf(power if form == DIFFERENCE else (1 + power) / 2, n - 1)
+    return float((stats.t.ppf(1 - alpha / 2, n - 1) + beyond) * spread / math.sqrt(n))
 
 
 def illustration(id: str, claim: str, why: str = "") -> Verdict:

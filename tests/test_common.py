@@ -103,4 +103,4 @@ def test_the_cpu_runs_of_the_papers_figures_have_its_batch_share():
                       for name in ("cpu", "full")}
             assert shares["cpu"] == shares["full"], e.name
             checked += 1
-    assert checked == 23
+    assert checked == 25

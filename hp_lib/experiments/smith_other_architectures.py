@@ -516,7 +516,9 @@ def table_2(table: pd.DataFrame, setup: Table2, profile: str) -> pd.DataFrame:
         glue.values({f"{name}-analog": b["analog"], f"{name}-n-train": f"{b['n_train']:,}", f"{name}-tbs": b["TBS"],
                      f"{name}-divisor": b["divisor"]})
     counts = sorted({len(c) for c in setup.grid.configs.values()})
-    glue.values({"s5-t2-seeds-tested": counts[-1], "s5-t2-seeds-rest": counts[0]})
+    shortest = min(cfgs[0].steps for label, cfgs in setup.grid.configs.items()
+                   for row in setup.rows if _row_label(row) == label and row[0] == "Cifar-10")
+    glue.values({"s5-t2-seeds-tested": counts[-1], "s5-t2-seeds-rest": counts[0], "s5-t2-shortest-steps": f"{shortest:,}"})
     return table
 
 

@@ -258,7 +258,7 @@ def range_test_setup(profile: str, seeds=None, dataset: str | None = None, model
     base = RunConfig(
         **data, model=model, momentum=0.9, weight_decay=1e-4, threads=p.threads, **p.accelerator,
         # not at the paper's batch share (common.at_paper_share): its tests read the test loss rising, which
-        # takes passes over the training set (51 epochs here; 16 at the paper's share)
+        # takes passes over the training set (51 epochs here; 32 at the paper's share)
         n_train=p.pick(500, 4_000, 50_000), n_val=p.pick(500, 2_000, 10_000), n_test=p.pick(100, 1_000, 0),
         batch_size=p.pick(64, 128, 1_000),
     )

@@ -271,9 +271,12 @@ CHAPTER = Chapter("smith-weight-decay", (
                tests("smith-fig-11b"), timed=True),
     # continuations from Figs. 9's and 11b's snapshots: their runs wait for the parents (restarts())
     # timed: the cost of Fig. 12a's search is read from its full search's training time (glue_cost)
-    Experiment("weight decay searched from a snapshot", ("smith-fig-12a", "smith-fig-12b"), snapshot_search_setup,
-               tests("smith-fig-12a", "smith-fig-12b"), timed=True),
-    Experiment("a range test's bias between weight decays (Figs. 11a, 11b)", ("smith-remark-6",), None,
+    Experiment("weight decay searched from a snapshot", ("smith-fig-12a",), snapshot_search_setup,
+               tests("smith-fig-12a"), timed=True),
+    Experiment("a range test continued from a snapshot", ("smith-fig-12b",), resnet_range_setup,
+               tests("smith-fig-12b"), timed=True),
+    # the runs of Figs. 11a and 11b (its setup names 11a's; 11b's are the same networks and data)
+    Experiment("a range test's bias between weight decays (Figs. 11a, 11b)", ("smith-remark-6",), resnet_setup,
                tests("smith-remark-6")),
 ))
 
