@@ -78,7 +78,7 @@ LR_SCALE_3LAYER = {"smoke": 20.0, "cpu": 20.0, "full": 1.0}
 # saying why at its setup: Fig. 1's and Fig. 4's runs, whose tests read a test loss rising over a run (memorising
 # the training set takes passes over it), Fig. 3b's (three epochs of the largest set, by its claim), Figs. 6 and
 # 8b (the paper's epoch budgets per batch size) and Fig. 16's analog (ImageNet's share, 0.01 %, would need 1.3
-# million samples).
+# million samples); Fig. 12a's cpu runs are Fig. 9's.
 CIFAR_TRAIN = 50_000  # CIFAR-10's and CIFAR-100's training images
 
 
