@@ -326,7 +326,8 @@ def controls(criterion, n_seeds: int, spread: float, draws: int = 200, seed: int
 
 def _against(parts: Parts) -> dict[str, float]:
     """The arms a claim in several parts says its difference parts beat (each moves down by the effect: +1), or the
-    treated arm where a part's baseline is also an arm of one of its equivalences (it moves up: -1)."""
+    treated arm where a part's baseline is also an arm of one of its equivalences (it moves up: -1). A claim made
+    of equivalences only: each part's treated arm moves up, away from its baseline."""
     together = {a for c in parts.parts if c.claim.form == EQUIVALENCE for a in c.arms}
     moved = {}
     for c in parts.parts:
@@ -336,7 +337,7 @@ def _against(parts: Parts) -> dict[str, float]:
                 moved[c.arms[0]] = -1.0
             else:
                 moved.update({b: 1.0 for b in baselines})
-    return moved
+    return moved or {c.arms[0]: -1.0 for c in parts.parts}
 
 
 # --- words ----------------------------------------------------------------------------------------------------

@@ -239,16 +239,18 @@ def test_every_item_is_one_illustration_or_one_test():
     assert len(tested) == len(set(tested)) and not set(tested) & set(lo.ILLUSTRATIONS)
     assert set(tested) | set(lo.ILLUSTRATIONS) == set(lo.CHAPTER.items) == REQUIRED and len(lo.CHAPTER.items) == len(REQUIRED)
     # the items whose outcome hand-picked constants or closed forms fix are illustrations, never tests
-    assert {"lecture-f1", "lecture-f2", "lecture-f5", "lecture-f6", "lecture-f7", "lecture-f27"} <= set(lo.ILLUSTRATIONS)
+    assert {"lecture-f2", "lecture-f5", "lecture-f6", "lecture-f7", "lecture-f27"} <= set(lo.ILLUSTRATIONS)
     shown = lo.illustrations()
     assert all(v.kind == verdicts.ILLUSTRATION and v.status == verdicts.ILLUSTRATION and v.why_margin
                for v in shown.values())
 
 
 def test_the_tests_compare_declared_arms_with_a_stated_margin():
-    for t in lo.TESTS:
+    for t in [p for t in lo.TESTS for p in getattr(t, "parts", (t,))]:
         assert t.measured is None  # filled from the cpu runs, never tuned here
-        if t.measure == lo.LOSS:
+        if t.measure == lo.EXPONENT:  # lecture-f1: a rule's exponent against its law's, in a band stated ahead
+            assert t.form == verdicts.EQUIVALENCE and t.margin == lo.EXPONENT_MARGIN and t.why_margin
+        elif t.measure == lo.LOSS:
             assert set(t.arms) <= set(lo.ARMS) and not t.higher_is_better
             assert t.margin == lo.LOSS_MARGIN > 0 and t.why_margin
         else:
@@ -320,3 +322,57 @@ def test_real_data_and_weight_decay_at_smoke():
     assert len(grid) == 16 and set(grid["optimizer"]) == {"Adam + L2", "AdamW"}
     values, cells = lo.tuned(grid)
     assert all(len(v) == 2 for v in values.values())
+
+
+# --- lecture-f1: steps to a tolerance against the condition number ----------------------------------------
+
+def test_gradient_descents_steps_are_the_closed_forms():
+    """Gradient descent on a quadratic: w_t = (I - lr H)^t w_0 exactly; the fewest steps over the grid after
+    which the loss stays below the bound are those of the member runs."""
+    h, start = lo.quadratic(25, 0)
+    curv, q = torch.linalg.eigh(h)
+    c0 = q.T @ start
+    bound = lo.TOLERANCE * 0.5 * float(start @ h @ start)
+    t = torch.arange(lo.MAX_STEPS + 1, dtype=torch.float64)[:, None]
+    best = lo.MAX_STEPS + 1
+    for lr in lo.LR_GRID:
+        factor = (1 - float(torch.tensor(lr, dtype=torch.float32)) * curv)  # MemberSGD keeps its rates in float32
+        loss = 0.5 * (curv * c0 ** 2 * factor ** (2 * t)).sum(1)
+        above = torch.nonzero(~(loss <= bound))
+        best = min(best, int(above.max()) + 1)
+    assert lo.steps_to_tolerance(25, 0)[lo.GD] == best
+
+
+def test_momentums_best_pair_is_what_torch_sgd_does():
+    """At the grid's best (LR, momentum), torch.optim.SGD on the same quadratic stays below the bound from the
+    same step on."""
+    h, start = lo.quadratic(100, 1)
+    steps = lo.steps_to_tolerance(100, 1)[lo.MOMENTUM]
+    bound = lo.TOLERANCE * 0.5 * float(start @ h @ start)
+    found = []
+    for lr in lo.LR_GRID:
+        for mu in lo.MOMENTUM_GRID:
+            w = torch.nn.Parameter(start.clone())
+            opt = torch.optim.SGD([w], lr=float(torch.tensor(lr, dtype=torch.float32)),
+                                  momentum=float(torch.tensor(mu, dtype=torch.float32)))
+            last_above = 0
+            for t in range(1, steps + 40):
+                w.grad = h @ w.detach()
+                opt.step()
+                if not float(0.5 * w.detach() @ h @ w.detach()) <= bound:
+                    last_above = t
+            if last_above + 1 <= steps:
+                found.append(last_above + 1)
+        if found:
+            break
+    assert found and min(found) == steps
+
+
+def test_the_exponent_test_can_fail():
+    """Steps that grow like κ for both rules: the momentum part is not reproduced; like κ and √κ: reproduced."""
+    k = np.array(lo.CONDITIONS, dtype=float)[:, None]
+    wobble = 0.02 * np.array([-2, -1, 0, 1, 2])[None, :]  # each seed's exponent off the law by a little
+    right = lo.ConditionScaling((0, 1, 2, 3, 4), {lo.GD: 7 * k ** (1 + wobble), lo.MOMENTUM: 7 * k ** (0.5 - wobble)})
+    wrong = lo.ConditionScaling((0, 1, 2, 3, 4), {lo.GD: 7 * k ** (1 + wobble), lo.MOMENTUM: 3 * k ** (1 - wobble)})
+    assert lo.judge_condition_scaling(right, "smoke")["lecture-f1"].status == verdicts.REPRODUCED
+    assert lo.judge_condition_scaling(wrong, "smoke")["lecture-f1"].status == verdicts.NOT_REPRODUCED

@@ -182,3 +182,13 @@ def test_the_chapter_table_gives_claim_runs_verdict_effect_and_the_papers_value(
     # a translation of another wording is not shown: the claim as stated is
     monkeypatch.setattr(V, "claims", lambda: {"smith-fig-5a": {"en": "an older claim", "zh": "舊的"}})
     assert V.claim_text(v, "zh") == "a cycle beats the step schedule"
+
+
+def test_a_claim_of_equivalences_only_gets_its_controls():
+    """Both parts equivalences (a rule's exponent against its law's, twice): with each treated arm at its band's
+    edge the claim is seldom shown, and at twice the band it is shown different."""
+    parts = V.Parts(V.Claim("x", "x", "x", 0.1, "x", form=V.EQUIVALENCE),
+                    (V.Compare(V.Claim("x-a", "x", "x", 0.1, "x", form=V.EQUIVALENCE), "a", "law a"),
+                     V.Compare(V.Claim("x-b", "x", "x", 0.1, "x", form=V.EQUIVALENCE), "b", "law b")))
+    c = V.controls(parts, n_seeds=5, spread=0.03)
+    assert c["placebo"] <= c["placebo_limit"] and c["power"] >= 0.80
