@@ -100,6 +100,7 @@ def _loss_test(id: str, claim: str, treated: str, baseline, what: str) -> Test:
 CONDITIONS = (5, 25, 100)
 QUADRATIC_DIM = 10
 TOLERANCE = 1e-6                        # the loss stays below this fraction of its start from then on
+TOLERANCE_TEXT = f"{TOLERANCE:.0e}".replace("e-0", "e-")  # 1e-6
 LR_GRID = np.geomspace(0.01, 4.0, 81)   # times 1/(the largest curvature), which is 1
 MOMENTUM_GRID = np.arange(0.0, 0.99, 0.025)
 MAX_STEPS = 1_000                       # over six times the slowest rule's need (gradient descent at κ = 100)
@@ -288,7 +289,7 @@ def figure_zigzag(valley: Valley, z: dict, scaling: "ConditionScaling", profile:
     for (rule, steps), color in zip(scaling.steps.items(), ("C3", "C0")):
         right.plot(CONDITIONS, steps, color=color, lw=0.6, alpha=0.4)
         right.plot(CONDITIONS, steps.mean(1), "o-", color=color, label=f"{rule} (best LR{', momentum' if rule == MOMENTUM else ''})")
-    right.set(xscale="log", yscale="log", xlabel="condition number κ", ylabel=f"steps to {TOLERANCE:g} of the start loss",
+    right.set(xscale="log", yscale="log", xlabel="condition number κ", ylabel=f"steps to {TOLERANCE_TEXT} of the start loss",
               title=f"quadratics in {QUADRATIC_DIM} dimensions")
     right.set_xticks(CONDITIONS, [str(k) for k in CONDITIONS])
     right.legend(fontsize=8)
@@ -352,7 +353,7 @@ def judge_condition_scaling(scaling: ConditionScaling, profile: str) -> dict[str
     measures = {EXPONENT: {GD: e[GD], LINEAR: np.ones(n), MOMENTUM: e[MOMENTUM], SQRT: np.full(n, 0.5)}}
     steps = {f"lo-f1-steps-{name}-{k}": f"{scaling.steps[rule][i].mean():,.0f}"
              for rule, name in ((GD, "gd"), (MOMENTUM, "momentum")) for i, k in enumerate(CONDITIONS)}
-    glue.values({"lo-f1-dim": str(QUADRATIC_DIM), "lo-f1-tolerance": f"{TOLERANCE:g}", "lo-f1-seeds": str(n),
+    glue.values({"lo-f1-dim": str(QUADRATIC_DIM), "lo-f1-tolerance": TOLERANCE_TEXT, "lo-f1-seeds": str(n),
                  "lo-f1-lrs": str(len(LR_GRID)), "lo-f1-lr-lo": f"{LR_GRID[0]:g}", "lo-f1-lr-hi": f"{LR_GRID[-1]:g}",
                  "lo-f1-momentum-hi": f"{MOMENTUM_GRID[-1]:g}", "lo-f1-margin": f"{EXPONENT_MARGIN:g}",
                  "lo-f1-exp-gd": mean_std(e[GD], 2), "lo-f1-exp-momentum": mean_std(e[MOMENTUM], 2), **steps})
