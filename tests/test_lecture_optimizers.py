@@ -239,7 +239,7 @@ def test_every_item_is_one_illustration_or_one_test():
     assert len(tested) == len(set(tested)) and not set(tested) & set(lo.ILLUSTRATIONS)
     assert set(tested) | set(lo.ILLUSTRATIONS) == set(lo.CHAPTER.items) == REQUIRED and len(lo.CHAPTER.items) == len(REQUIRED)
     # the items whose outcome hand-picked constants or closed forms fix are illustrations, never tests
-    assert {"lecture-f2", "lecture-f5", "lecture-f6", "lecture-f7", "lecture-f27"} <= set(lo.ILLUSTRATIONS)
+    assert {"lecture-f2", "lecture-f5", "lecture-f6", "lecture-f7"} <= set(lo.ILLUSTRATIONS)
     shown = lo.illustrations()
     assert all(v.kind == verdicts.ILLUSTRATION and v.status == verdicts.ILLUSTRATION and v.why_margin
                for v in shown.values())
@@ -250,6 +250,9 @@ def test_the_tests_compare_declared_arms_with_a_stated_margin():
         assert t.measured is None  # filled from the cpu runs, never tuned here
         if t.measure == lo.EXPONENT:  # lecture-f1: a rule's exponent against its law's, in a band stated ahead
             assert t.form == verdicts.EQUIVALENCE and t.margin == lo.EXPONENT_MARGIN and t.why_margin
+        elif t.measure == lo.ITERATIONS:  # lecture-f27: Newton against the first-order rules at their best rates
+            assert t.treated == lo.NEWTON and set(t.baseline) == set(lo.F27_LRS) and not t.higher_is_better
+            assert t.margin == math.log10(2) and t.why_margin
         elif t.measure == lo.LOSS:
             assert set(t.arms) <= set(lo.ARMS) and not t.higher_is_better
             assert t.margin == lo.LOSS_MARGIN > 0 and t.why_margin
@@ -376,3 +379,27 @@ def test_the_exponent_test_can_fail():
     wrong = lo.ConditionScaling((0, 1, 2, 3, 4), {lo.GD: 7 * k ** (1 + wobble), lo.MOMENTUM: 3 * k ** (1 - wobble)})
     assert lo.judge_condition_scaling(right, "smoke")["lecture-f1"].status == verdicts.REPRODUCED
     assert lo.judge_condition_scaling(wrong, "smoke")["lecture-f1"].status == verdicts.NOT_REPRODUCED
+
+
+# --- lecture-f27: Newton against gradient descent and Adam on logistic regression ----------------------------
+
+def test_the_logistic_hessian_is_autograds():
+    x, y = lo.logistic_problem(0)
+    w = 0.1 * torch.randn(x.shape[1], 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    reference = torch.func.hessian(lambda v: lo.logistic_loss(v.view(w.shape), x, y))(w.flatten())
+    assert torch.allclose(lo.logistic_hessian(w, x), reference, atol=1e-12)
+
+
+def test_iterations_count_until_the_loss_stays_within_the_bound():
+    losses = np.array([[5.0, 5.0, 5.0], [0.5, 2.0, np.nan], [2.0, 0.5, np.nan], [0.5, 0.5, np.nan]])
+    assert lo._iterations(losses, 1.0).tolist() == [3, 2, 4]  # the third never gets there: iterations + 1
+
+
+def test_the_newton_test_can_fail():
+    """Newton slower than either first-order rule: not reproduced; far faster than both: reproduced."""
+    seeds = pd.Index(range(5), name="seed")
+    slow = pd.DataFrame({lo.NEWTON: [2000, 2100, 1900, 2050, 1950], "gradient descent": [300, 310, 290, 305, 295],
+                         "Adam": [900, 950, 870, 910, 890]}, index=seeds)
+    fast = slow.assign(**{lo.NEWTON: [5, 6, 5, 5, 6]})
+    assert lo.judge_second_order(slow, "smoke")["lecture-f27"].status == verdicts.NOT_REPRODUCED
+    assert lo.judge_second_order(fast, "smoke")["lecture-f27"].status == verdicts.REPRODUCED

@@ -48,7 +48,7 @@ from .. import data as data_lib
 from .. import glue, models, optim, plots, profiles, sweep, text, verdicts
 from ..train import RunConfig
 from .chapter import Chapter, Experiment
-from .common import AllOf, Test, decide, final_accuracy, final_loss, glue_arms, illustrate, mean_std
+from .common import AllOf, Test, decide, final_accuracy, final_loss, glue_arms, illustrate, mean_std, sci
 
 # --- what the chapter claims: illustrations and tests, declared before any run ------------------------------
 
@@ -70,8 +70,6 @@ ILLUSTRATIONS = {
     "lecture-f7": ("without bias correction Adam's first steps are too large",
                    "a closed form: with a constant gradient the uncorrected step is (1 - beta1^t) / sqrt(1 - beta2^t) "
                    "times the learning rate"),
-    "lecture-f27": ("a second-order (Newton) step needs no learning rate, at the price of the Hessian",
-                    "Newton's method lands on the minimum of a quadratic in one step by construction"),
     "keras-table": ("the Keras optimizer family and its defaults", "a cited table beside our implementations"),
 }
 
@@ -100,7 +98,6 @@ def _loss_test(id: str, claim: str, treated: str, baseline, what: str) -> Test:
 CONDITIONS = (5, 25, 100)
 QUADRATIC_DIM = 10
 TOLERANCE = 1e-6                        # the loss stays below this fraction of its start from then on
-TOLERANCE_TEXT = f"{TOLERANCE:.0e}".replace("e-0", "e-")  # 1e-6
 LR_GRID = np.geomspace(0.01, 4.0, 81)   # times 1/(the largest curvature), which is 1
 MOMENTUM_GRID = np.arange(0.0, 0.99, 0.025)
 MAX_STEPS = 1_000                       # over six times the slowest rule's need (gradient descent at κ = 100)
@@ -116,7 +113,26 @@ def _exponent_test(id: str, rule: str, law: str, exponent: str) -> Test:
                 why_margin=WHY_EXPONENT_MARGIN, form=verdicts.EQUIVALENCE)
 
 
+# lecture-f27, tested: full-batch multinomial logistic regression on digits (every weight, biases too, under an
+# L2 penalty, so the minimum is unique), from zero weights. Newton's method, w ← w − H⁻¹∇L, has no learning rate;
+# gradient descent and Adam each take their best of a grid. Each seed draws the training digits. The measure is
+# the iterations a method needs before its loss stays within F27_TOLERANCE of the start's gap to the minimum
+# (the lowest loss Newton reaches), through F27_MAX_ITER. Everything below was fixed before any run.
+F27_TRAIN = 300
+F27_L2 = 1e-2
+F27_TOLERANCE = 1e-6
+F27_MAX_ITER = 4_000
+F27_NEWTON_ITER = 30
+F27_LRS = {"gradient descent": np.geomspace(0.01, 10.0, 13), "Adam": np.geomspace(1e-3, 1.0, 13)}  # 10^¼ apart
+NEWTON = "Newton"
+ITERATIONS = "log10 iterations"
+
+
 TESTS = [
+    Test("lecture-f27", "a second-order (Newton) step needs no learning rate: on a full-batch convex problem Newton's "
+         "method reaches the minimum in fewer iterations than gradient descent and Adam, each at its best learning "
+         "rate", NEWTON, tuple(F27_LRS), "log10 of the other method's iterations to the tolerance minus Newton's",
+         measure=ITERATIONS, higher_is_better=False, margin=math.log10(2), why_margin="a factor of two in iterations"),
     AllOf("lecture-f1", "plain gradient descent crawls along the shallow direction of an ill-conditioned loss: at "
           "its best learning rate its steps to a tolerance grow like the condition number κ, with momentum like √κ",
           (_exponent_test("lecture-f1-gd", GD, LINEAR, "1"), _exponent_test("lecture-f1-momentum", MOMENTUM, SQRT, "1/2"))),
@@ -289,7 +305,7 @@ def figure_zigzag(valley: Valley, z: dict, scaling: "ConditionScaling", profile:
     for (rule, steps), color in zip(scaling.steps.items(), ("C3", "C0")):
         right.plot(CONDITIONS, steps, color=color, lw=0.6, alpha=0.4)
         right.plot(CONDITIONS, steps.mean(1), "o-", color=color, label=f"{rule} (best LR{', momentum' if rule == MOMENTUM else ''})")
-    right.set(xscale="log", yscale="log", xlabel="condition number κ", ylabel=f"steps to {TOLERANCE_TEXT} of the start loss",
+    right.set(xscale="log", yscale="log", xlabel="condition number κ", ylabel=f"steps to {sci(TOLERANCE)} of the start loss",
               title=f"quadratics in {QUADRATIC_DIM} dimensions")
     right.set_xticks(CONDITIONS, [str(k) for k in CONDITIONS])
     right.legend(fontsize=8)
@@ -353,7 +369,7 @@ def judge_condition_scaling(scaling: ConditionScaling, profile: str) -> dict[str
     measures = {EXPONENT: {GD: e[GD], LINEAR: np.ones(n), MOMENTUM: e[MOMENTUM], SQRT: np.full(n, 0.5)}}
     steps = {f"lo-f1-steps-{name}-{k}": f"{scaling.steps[rule][i].mean():,.0f}"
              for rule, name in ((GD, "gd"), (MOMENTUM, "momentum")) for i, k in enumerate(CONDITIONS)}
-    glue.values({"lo-f1-dim": str(QUADRATIC_DIM), "lo-f1-tolerance": TOLERANCE_TEXT, "lo-f1-seeds": str(n),
+    glue.values({"lo-f1-dim": str(QUADRATIC_DIM), "lo-f1-tolerance": sci(TOLERANCE), "lo-f1-seeds": str(n),
                  "lo-f1-lrs": str(len(LR_GRID)), "lo-f1-lr-lo": f"{LR_GRID[0]:g}", "lo-f1-lr-hi": f"{LR_GRID[-1]:g}",
                  "lo-f1-momentum-hi": f"{MOMENTUM_GRID[-1]:g}", "lo-f1-margin": f"{EXPONENT_MARGIN:g}",
                  "lo-f1-exp-gd": mean_std(e[GD], 2), "lo-f1-exp-momentum": mean_std(e[MOMENTUM], 2), **steps})
@@ -742,6 +758,93 @@ def second_order(valley: Valley, steps: int = 60, gd_lr: float = 1.8, adam_lr: f
             "adam_lr": adam_lr}
 
 
+def logistic_problem(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs with a constant column for the biases, labels): the seed's F27_TRAIN training digits."""
+    d = data_lib.load("digits", F27_TRAIN, 1, 0, seed=seed)
+    x = d.x_train.flatten(1).double()
+    return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1), d.y_train
+
+
+def logistic_loss(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy plus F27_L2/2 ‖w‖² of weights ``w`` (..., inputs, classes): one loss per leading index."""
+    logits = x @ w
+    ce = torch.nn.functional.cross_entropy(logits.flatten(0, -2), y.repeat(logits[..., 0, 0].numel()),
+                                           reduction="none").view(logits.shape[:-1]).mean(-1)
+    return ce + F27_L2 / 2 * (w ** 2).sum((-2, -1))
+
+
+def logistic_hessian(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The loss's Hessian at ``w`` (inputs × classes, flattened row-major): the mean over samples of
+    (diag p − p pᵀ) ⊗ x xᵀ, plus F27_L2 times the identity."""
+    p = torch.softmax(x @ w, 1)
+    a = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]
+    h = torch.einsum("na,nb,nkl->akbl", x, x, a) / len(x)
+    return h.reshape(w.numel(), w.numel()) + F27_L2 * torch.eye(w.numel(), dtype=w.dtype)
+
+
+def _iterations(losses: np.ndarray, bound: float) -> np.ndarray:
+    """Per run (the last axis of ``losses``, one row per iteration from the start), the iterations after which
+    its loss stays within ``bound``: the last iteration above it, plus one (MAX + 1 when never)."""
+    above = ~(losses <= bound)
+    last = np.where(above.any(0), len(losses) - 1 - np.argmax(above[::-1], 0), -1)
+    return last + 1
+
+
+def second_order_runs(seed: int) -> dict[str, int]:
+    """lecture-f27's iterations for one seed: Newton's, and gradient descent's and Adam's at their best learning
+    rate of the grid (each rate a run; gradient descent's as the members of one :class:`hp_lib.optim.MemberSGD`)."""
+    x, y = logistic_problem(seed)
+    shape = (x.shape[1], 10)
+    w = torch.zeros(shape, dtype=torch.float64)
+    newton = [float(logistic_loss(w, x, y))]
+    for _ in range(F27_NEWTON_ITER):
+        w_ = w.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(logistic_loss(w_, x, y), w_)
+        w = w - torch.linalg.solve(logistic_hessian(w, x), g.flatten()).view(shape)
+        newton.append(float(logistic_loss(w, x, y)))
+    floor = min(newton)
+    bound = floor + F27_TOLERANCE * (newton[0] - floor)
+    out = {NEWTON: int(_iterations(np.array(newton)[:, None], bound)[0])}
+    lrs = F27_LRS["gradient descent"]
+    gd = torch.nn.Parameter(torch.zeros((len(lrs) * shape[0], shape[1]), dtype=torch.float64))
+    opt = optim.MemberSGD([gd], len(lrs), torch.tensor(lrs), torch.zeros(len(lrs)), torch.zeros(len(lrs)))
+    adam = [torch.nn.Parameter(torch.zeros(shape, dtype=torch.float64)) for _ in F27_LRS["Adam"]]
+    adam_opt = optim.Adam([{"params": [p], "lr": float(lr)} for p, lr in zip(adam, F27_LRS["Adam"])])
+    losses = {name: [] for name in F27_LRS}  # per method: each iteration's loss of every rate, from the start
+    for t in range(F27_MAX_ITER + 1):
+        for params, o, name in ((gd, opt, "gradient descent"), (adam, adam_opt, "Adam")):
+            stacked = params.view(len(lrs), *shape) if name == "gradient descent" else torch.stack(params)
+            loss = logistic_loss(stacked, x, y)
+            losses[name].append(loss.detach().numpy())
+            if t < F27_MAX_ITER:
+                o.zero_grad()
+                loss.sum().backward()
+                o.step()
+    out.update({name: int(_iterations(np.array(rows), bound).min()) for name, rows in losses.items()})
+    return out
+
+
+def second_order_test(profile: str, seeds=None) -> pd.DataFrame:
+    """lecture-f27's runs on every seed: one row per seed, the iterations of each method."""
+    seeds = tuple(seeds) if seeds else profiles.get(profile).cheap_seeds
+    return pd.DataFrame([{"seed": s, **second_order_runs(s)} for s in seeds]).set_index("seed")
+
+
+def judge_second_order(table: pd.DataFrame, profile: str) -> dict[str, verdicts.Verdict]:
+    """lecture-f27 decided on log10 iterations (seeds paired), its numbers glued."""
+    weights = logistic_problem(int(table.index[0]))[0].shape[1] * 10  # inputs and a bias, times ten classes
+    gd, adam = F27_LRS["gradient descent"], F27_LRS["Adam"]
+    glue.values({"lo-f27t-train": f"{F27_TRAIN:,}", "lo-f27t-l2": f"{F27_L2:g}", "lo-f27t-seeds": str(len(table)),
+                 "lo-f27t-hessian": f"{weights} × {weights}", "lo-f27t-tolerance": sci(F27_TOLERANCE),
+                 "lo-f27t-rates": str(len(gd)), "lo-f27t-gd-lo": f"{gd[0]:g}", "lo-f27t-gd-hi": f"{gd[-1]:g}",
+                 "lo-f27t-adam-lo": f"{adam[0]:g}", "lo-f27t-adam-hi": f"{adam[-1]:g}",
+                 "lo-f27t-max": f"{F27_MAX_ITER:,}", "lo-f27t-newton-iter": str(F27_NEWTON_ITER),
+                 **{f"lo-f27t-{_slug(name)}": f"{table[name].median():,.0f}" for name in table.columns},
+                 **{f"lo-f27t-never-{_slug(name)}": str(int((table[name] > F27_MAX_ITER).sum())) for name in F27_LRS}})
+    return judge({ITERATIONS: {name: np.log10(table[name].to_numpy(dtype=float)) for name in table.columns}},
+                 ("lecture-f27",), profile)
+
+
 def taylor(x0: float = -1.0) -> dict:
     """The first- and second-order Taylor approximations of :func:`_smooth_1d` at ``x0``, and the Newton step."""
     x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
@@ -773,8 +876,10 @@ def glue_second_order(so: dict, tay: dict) -> None:
                  "lo-f27-gib-1m": f"{mem[10 ** 6]:,.0f}"})
 
 
-def figure_second_order(tay: dict, so: dict, profile: str) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+def figure_second_order(tay: dict, so: dict, table: pd.DataFrame, profile: str) -> None:
+    """The Taylor approximations and Newton's step (left), the loss gap per iteration on the valley (middle),
+    and the iterations each method needs on logistic regression, per seed (right: lecture-f27's test)."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
     ax = axes[0]
     xs = np.linspace(-2.5, 2.0, 300)
     d = xs - tay["x0"]
@@ -790,15 +895,23 @@ def figure_second_order(tay: dict, so: dict, profile: str) -> None:
     ax.legend(fontsize=8)
     ax = axes[1]
     gap = so["gap"]
-    for name in ("gradient descent", "Adam", "L-BFGS", "Newton"):
-        ax.semilogy(gap["iteration"], gap[name].clip(lower=1e-16), label=name)
+    colors = {"gradient descent": "C0", "Adam": "C1", "L-BFGS": "C2", NEWTON: "C3"}
+    for name, color in colors.items():
+        ax.semilogy(gap["iteration"], gap[name].clip(lower=1e-16), label=name, color=color)
     ax.set_xlabel("iteration")
     ax.set_ylabel("loss − minimum")
     ax.set_title("the valley, full batch", fontsize=10)
     ax.legend(fontsize=8)
+    ax = axes[2]
+    for i, name in enumerate(table.columns):
+        ax.plot(np.full(len(table), i), table[name], "o", color=colors[name], alpha=0.7)
+    ax.axhline(F27_MAX_ITER, color="0.6", lw=0.8, ls=":")
+    ax.set(yscale="log", xticks=range(len(table.columns)), xticklabels=list(table.columns), xlim=(-0.5, len(table.columns) - 0.5),
+           ylabel=f"iterations to {sci(F27_TOLERANCE)} of the gap")
+    ax.set_title(f"logistic regression, {F27_TRAIN} digits", fontsize=10)
     fig.tight_layout()
-    plots.publish(fig, "lecture-f27", profile, "1-D convex curve; 2-D least squares",
-                  "gradient descent, Adam, L-BFGS, Newton")
+    plots.publish(fig, "lecture-f27", profile, f"1-D convex curve; 2-D least squares; {F27_TRAIN} sklearn digits",
+                  "gradient descent, Adam, L-BFGS, Newton", seeds=list(table.index))
 
 
 # --- notes-x5: Adam moves the wrong way where AMSGrad does not --------------------------------------------
@@ -1421,7 +1534,7 @@ CHAPTER = Chapter("lecture-optimizers", (
                                                                  "lecture-f5", "lecture-f6", "lecture-f7"),
                tests=tests("lecture-f1")),  # its quadratics take seconds: no training runs to plan
     Experiment("the update rules on three real tasks", REAL_DATA[:2], real_data_setup, tests(*REAL_DATA[:2])),
-    Experiment("second-order methods", ("lecture-f27",)),
+    Experiment("second-order methods", ("lecture-f27",), tests=tests("lecture-f27")),  # its runs take seconds
     Experiment("Keras' defaults", ("keras-table",)),
     Experiment("Nadam and AMSGrad against Adam (the same runs)", REAL_DATA[2:], None, tests(*REAL_DATA[2:])),
     Experiment("decoupled weight decay against L2 in Adam", ("notes-x6",), weight_decay_setup, tests("notes-x6")),
