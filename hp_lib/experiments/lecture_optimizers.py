@@ -324,6 +324,14 @@ def quadratic(condition: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     return q @ torch.diag(curvatures) @ q.T, torch.randn(QUADRATIC_DIM, generator=g, dtype=torch.float64)
 
 
+def _iterations(losses: np.ndarray, bound: float) -> np.ndarray:
+    """Per run (the last axis of ``losses``, one row per iteration from the start), the iterations after which
+    its loss stays within ``bound``: the last iteration above it, plus one (the run's length + 1 when never; a diverged run, inf or NaN, stays above)."""
+    above = ~(losses <= bound)
+    last = np.where(above.any(0), len(losses) - 1 - np.argmax(above[::-1], 0), -1)
+    return last + 1
+
+
 def steps_to_tolerance(condition: float, seed: int) -> dict[str, int]:
     """Each rule's fewest steps, over the grid, after which the seed's quadratic stays below TOLERANCE times its
     starting loss (MAX_STEPS + 1: never within MAX_STEPS): every (LR, momentum) pair of the grid runs as one
@@ -332,14 +340,12 @@ def steps_to_tolerance(condition: float, seed: int) -> dict[str, int]:
     lr, mu = (torch.tensor(v.ravel()) for v in np.meshgrid(LR_GRID, MOMENTUM_GRID, indexing="ij"))
     w = torch.nn.Parameter(start.repeat(len(lr), 1))
     opt = optim.MemberSGD([w], len(lr), lr, mu, torch.zeros(len(lr)))
-    bound = TOLERANCE * 0.5 * float(start @ h @ start)
-    last_above = torch.zeros(len(lr), dtype=torch.long)  # the last step whose loss was above the bound
-    for t in range(1, MAX_STEPS + 1):
+    losses = [np.full(len(lr), 0.5 * float(start @ h @ start))]  # each step's loss of every member
+    for _ in range(MAX_STEPS):
         w.grad = w.detach() @ h
         opt.step()
-        loss = 0.5 * ((w.detach() @ h) * w.detach()).sum(1)
-        last_above[~(loss <= bound)] = t  # a diverged member (inf, NaN) stays above
-    steps = (last_above + 1).numpy()
+        losses.append((0.5 * ((w.detach() @ h) * w.detach()).sum(1)).numpy())
+    steps = _iterations(np.array(losses), TOLERANCE * losses[0][0])
     return {GD: int(steps[mu.numpy() == 0].min()), MOMENTUM: int(steps.min())}
 
 
@@ -782,14 +788,6 @@ def logistic_hessian(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     a = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]
     h = torch.einsum("na,nb,nkl->akbl", x, x, a) / len(x)
     return h.reshape(w.numel(), w.numel()) + F27_L2 * torch.eye(w.numel(), dtype=w.dtype)
-
-
-def _iterations(losses: np.ndarray, bound: float) -> np.ndarray:
-    """Per run (the last axis of ``losses``, one row per iteration from the start), the iterations after which
-    its loss stays within ``bound``: the last iteration above it, plus one (MAX + 1 when never)."""
-    above = ~(losses <= bound)
-    last = np.where(above.any(0), len(losses) - 1 - np.argmax(above[::-1], 0), -1)
-    return last + 1
 
 
 def second_order_runs(seed: int) -> dict[str, int]:

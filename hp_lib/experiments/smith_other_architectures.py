@@ -301,7 +301,9 @@ def _fig13_variants(profile: str) -> dict[str, dict[str, RunConfig]]:
     p = profiles.get(profile)
     # the range test's length in epochs: the paper's (100 for the wide ResNet, 50 for DenseNet) at full, a
     # 62.5th of them at cpu (a 62.5th of its iterations, at its batch share), one at smoke
-    ep = lambda paper_epochs: p.pick(1, paper_epochs / 62.5, paper_epochs)  # noqa: E731
+    def ep(paper_epochs: float) -> float:
+        return p.pick(1, paper_epochs / 62.5, paper_epochs)
+
     wrn = at_paper_share(p, _base(profile, noisy=True, batch_size=p.pick(64, 128, 512), **_wrn(profile)), 512)
     dense = at_paper_share(p, _base(profile, noisy=True, batch_size=p.pick(64, 128, 256), **_densenet(profile)), 256)
     every = p.pick(5, 25, 50)
