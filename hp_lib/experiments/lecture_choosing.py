@@ -395,13 +395,15 @@ def glue_coarse_to_fine(trials: pd.DataFrame) -> None:
     """lecture-f16's numbers: each stage's trials, epochs, ranges and best validation accuracy."""
     best = trials.groupby("stage")["val_acc"].max()
     fine = trials[trials["stage"] == "fine"]
+    winner = fine.loc[fine["val_acc"].idxmax()]
     (lo, hi), (short, long) = trials.attrs["lr_range"], trials.attrs["epochs"]
     glue.values({"lc-f16-coarse-n": str(int((trials["stage"] == "coarse").sum())), "lc-f16-coarse-epochs": str(short),
                  "lc-f16-lr-lo": f"{lo:g}", "lc-f16-lr-hi": f"{hi:g}", "lc-f16-coarse-best": f"{100 * best['coarse']:.1f}",
                  "lc-f16-fine-n": str(len(fine)), "lc-f16-fine-epochs": str(long),
                  "lc-f16-fine-lr": f"{fine['lr'].min():.2g} … {fine['lr'].max():.2g}",
                  "lc-f16-fine-wd": f"{fine['weight_decay'].min():.1e} … {fine['weight_decay'].max():.1e}",
-                 "lc-f16-fine-best": f"{100 * best['fine']:.1f}"})
+                 "lc-f16-fine-best": f"{100 * best['fine']:.1f}",
+                 "lc-f16-best-ratio": f"{winner['lr'] / winner['weight_decay']:,.0f}"})
 
 
 def figure_coarse_to_fine(trials: pd.DataFrame, runs, profile: str) -> None:

@@ -15,8 +15,8 @@ themselves.
 * notes-x3: reduce on plateau (CS231n notes): the same MLP on more data, its LR halved whenever the validation
   loss stops improving (a :class:`hp_lib.schedules.ReduceOnPlateau` scale, floor 1/1024), against the LR held
   constant and a step schedule.
-* notes-x4: Goyal et al. 2017's linear scaling rule with gradual warmup: a six-layer MLP without normalization
-  at batch sizes 32 … 512 with the LR proportional to the batch, the same number of epochs, with and without
+* notes-x4: the linear scaling rule (Krizhevsky 2014) with Goyal et al.'s (2017) gradual warmup: a six-layer MLP
+  without normalization at batch sizes 32 … 512 with the LR proportional to the batch, the same number of epochs, with and without
   a linear warmup.
 
 The module glues numbers and settings (``ls-*``) and the verdict lines; the page's two languages hold the prose.
@@ -70,7 +70,7 @@ ILLUSTRATIONS = {
                     "inverse square root, constant", "closed forms, each drawn by calling it on the steps; nothing is trained"),
     "lecture-f11": ("SGDR: cosine annealing with warm restarts (Loshchilov & Hutter 2017, Fig. 1)",
                     "a closed form drawn on the steps; nothing is trained"),
-    "lecture-f12": ("a linear warmup with the linear scaling rule (Goyal et al. 2017)",
+    "lecture-f12": ("a linear warmup with the linear scaling rule (Krizhevsky 2014; Goyal et al. 2017)",
                     "a closed form drawn on the steps; its real runs are notes-x4"),
     "lecture-f13": ("the Transformer (Noam) schedule: a linear warmup, then decay as one over the square root of the step",
                     "a closed form drawn on the steps; nothing is trained"),
