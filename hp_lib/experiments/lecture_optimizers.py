@@ -434,7 +434,7 @@ class ConditionScaling:
 
 def condition_scaling(profile: str, seeds=None) -> ConditionScaling:
     """lecture-f1's runs: every condition number on every seed (seconds)."""
-    seeds = tuple(seeds) if seeds else profiles.get(profile).cheap_seeds
+    seeds = test_seeds(profile, seeds)
     runs = {(k, s): steps_to_tolerance(k, s) for k in CONDITIONS for s in seeds}
     return ConditionScaling(seeds, {rule: np.array([[runs[k, s][rule] for s in seeds] for k in CONDITIONS])
                                     for rule in (GD, MOMENTUM)})
@@ -710,7 +710,7 @@ def best_paths(valley: Valley, start: torch.Tensor) -> dict[str, dict]:
 
 def valley_test(profile: str, seeds=None) -> dict[int, dict]:
     """lecture-f5's runs on every seed (seconds): seed -> :func:`best_paths` on its valley from its start."""
-    seeds = tuple(seeds) if seeds else profiles.get(profile).cheap_seeds
+    seeds = test_seeds(profile, seeds)
     out = {}
     for s in seeds:
         valley = Valley.make(seed=s)
@@ -1235,7 +1235,7 @@ def lbfgs_gaps(x: torch.Tensor, y: torch.Tensor, start: float, floor: float, see
 def second_order_test(profile: str, seeds=None) -> pd.DataFrame:
     """lecture-f27's runs on every seed: one row per seed, the iterations of Newton, gradient descent and Adam
     and the final gaps of L-BFGS."""
-    seeds = tuple(seeds) if seeds else profiles.get(profile).cheap_seeds
+    seeds = test_seeds(profile, seeds)
     return pd.DataFrame([{"seed": s, **second_order_runs(s)} for s in seeds]).set_index("seed")
 
 
